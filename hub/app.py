@@ -1,0 +1,73 @@
+"""Wiring: build the registry, the tiers and the pipeline from one Config."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hub.config import Config, load_config
+from hub.errors import ConfigError
+from hub.messages import Request
+from hub.pipeline import Pipeline
+from hub.registry import Registry
+from hub.tiers.base import Tier
+from hub.tiers.templates import TemplateTier
+
+_LOGGER = logging.getLogger(__name__)
+
+TIER_CHOICES = ("auto", "template", "llm")
+CONFIG_SEARCH = (
+    Path("config.yaml"),
+    Path("~/.config/hub/config.yaml"),
+    Path("/etc/hub/config.yaml"),
+)
+
+
+def find_config(path: str | os.PathLike[str] | None) -> Config:
+    """Load the config named on the command line, by HUB_CONFIG, or found in the usual places."""
+    if path:
+        return load_config(path)
+    env = os.environ.get("HUB_CONFIG")
+    if env:
+        return load_config(env)
+    for candidate in CONFIG_SEARCH:
+        candidate = candidate.expanduser()
+        if candidate.is_file():
+            return load_config(candidate)
+    raise ConfigError(
+        "",
+        "no config file found: pass --config FILE, set HUB_CONFIG, "
+        "or copy config.example.yaml to ./config.yaml",
+    )
+
+
+def build_tiers(config: Config, tier: str = "auto") -> list[Tier]:
+    tiers: list[Tier] = []
+    if tier in ("auto", "template"):
+        extra = [config.intents_dir] if config.intents_dir else []
+        tiers.append(TemplateTier(config.languages, extra))
+    return tiers
+
+
+def build_pipeline(config: Config, tier: str = "auto") -> Pipeline:
+    return Pipeline(config.registry(), build_tiers(config, tier))
+
+
+def make_request(
+    registry: Registry,
+    text: str,
+    *,
+    area: str | None = None,
+    source: str = "cli",
+    states: Mapping[str, Mapping[str, Any]] | None = None,
+    request_id: str | None = None,
+) -> Request:
+    """A Request, with the area given by name or id turned into the area's id."""
+    area_id = area
+    if area:
+        found = registry.find_area(area)
+        area_id = found.id if found else area  # unknown areas are reported by the pipeline
+    return Request(text=text, area=area_id, source=source, states=dict(states or {}), id=request_id)

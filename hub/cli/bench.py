@@ -1,0 +1,108 @@
+"""``hub bench``: run benchmark case files (shared/bench/FORMAT.md) and report accuracy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.app import TIER_CHOICES, build_pipeline, make_request
+from hub.bench import Outcome, Stats, by_tag, command_atoms, load_case_file, stats
+from hub.config import load_config
+from hub.pipeline import Pipeline
+
+
+@click.command("bench")
+@click.argument("case_files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--tier",
+    type=click.Choice(TIER_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Which tiers may answer.",
+)
+@click.option(
+    "--failures", type=int, default=0, metavar="N", help="Show the first N failing cases."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--limit", type=int, default=0, metavar="N", help="Run only the first N cases of each file."
+)
+def bench(case_files: tuple[str, ...], tier: str, failures: int, as_json: bool, limit: int) -> None:
+    """Run CASE_FILES and print, per file and per tag: n, exact accuracy, wrong-command rate,
+    missed rate, p50/p95 latency and the tier mix. Exits 0 even when cases fail."""
+    results: dict[str, Any] = {"files": []}
+    pipelines: dict[Path, Pipeline] = {}
+    for name in case_files:
+        case_file = load_case_file(Path(name))
+        pipeline = pipelines.get(case_file.config)
+        if pipeline is None:
+            pipeline = build_pipeline(load_config(case_file.config), tier)
+            pipeline.ask(make_request(pipeline.registry, "turn on the light"))  # warm up
+            pipelines[case_file.config] = pipeline
+        cases = case_file.cases[:limit] if limit else case_file.cases
+        outcomes = []
+        for case in cases:
+            request = make_request(
+                pipeline.registry, case.text, area=case.area, states=case.state, source="bench"
+            )
+            reply = pipeline.ask(request)
+            atoms = command_atoms(c.to_dict() for c in reply.commands)
+            outcomes.append(Outcome(case, atoms, reply.tier, reply.ms, reply.reply))
+        total = stats(outcomes)
+        tags = by_tag(outcomes)
+        failed = [o for o in outcomes if o.verdict != "exact"]
+        results["files"].append(
+            {
+                "file": name,
+                "total": total.to_dict(),
+                "tags": {t: s.to_dict() for t, s in tags.items()},
+                "failures": [_failure(o) for o in failed[:failures]],
+            }
+        )
+        if not as_json:
+            _print_file(name, total, tags, failed[:failures])
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=1))
+
+
+def _failure(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "id": outcome.case.id,
+        "text": outcome.case.text,
+        "area": outcome.case.area,
+        "verdict": outcome.verdict,
+        "tier": outcome.tier,
+        "expected": [[list(a[:2]), dict(a[2])] for a in outcome.case.alternatives[0]],
+        "emitted": [[list(a[:2]), dict(a[2])] for a in outcome.emitted],
+        "reply": outcome.reply,
+    }
+
+
+def _row(label: str, s: Stats) -> str:
+    tiers = " ".join(f"{k}:{v}" for k, v in s.tiers.items())
+    return (
+        f"{label:<34} {s.n:>5} {s.exact:>7.1%} {s.wrong:>7.1%} {s.missed:>7.1%} "
+        f"{s.p50_ms:>8.1f} {s.p95_ms:>8.1f}  {tiers}"
+    )
+
+
+def _print_file(name: str, total: Stats, tags: dict[str, Stats], failed: list[Outcome]) -> None:
+    click.echo(f"== {name}")
+    click.echo(
+        f"{'':<34} {'n':>5} {'exact':>7} {'wrong':>7} {'missed':>7} {'p50 ms':>8} "
+        f"{'p95 ms':>8}  tiers"
+    )
+    click.echo(_row("TOTAL", total))
+    for tag, s in tags.items():
+        click.echo(_row(tag, s))
+    for outcome in failed:
+        f = _failure(outcome)
+        click.echo(
+            f"-- {f['verdict'].upper()} [{f['tier']}] {f['text']!r}"
+            + (f" (area {f['area']})" if f["area"] else "")
+        )
+        click.echo(f"   expected: {f['expected']}")
+        click.echo(f"   emitted:  {f['emitted']}  reply: {f['reply']}")

@@ -1,0 +1,11 @@
+"""Registers every subcommand on the ``hub`` group."""
+
+from __future__ import annotations
+
+from hub.cli import cli
+from hub.cli.ask import ask
+from hub.cli.bench import bench
+from hub.cli.inspect import config_group, devices
+
+for command in (ask, bench, devices, config_group):
+    cli.add_command(command)

@@ -1,0 +1,106 @@
+"""The pipeline: a request goes through the tiers in order; every command is validated.
+
+The first tier that answers wins. Its commands are checked by the validator; a rejected command
+is never returned as a command, only as a rejection with its reason. A tier that crashes is
+logged and skipped, so one bad tier never takes the hub down.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from hub.messages import Command, ErrorInfo, Rejection, Reply, Request
+from hub.registry import Registry
+from hub.replies import describe
+from hub.tiers.base import Tier
+from hub.validator import validate
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 1000
+NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+
+
+class Pipeline:
+    def __init__(self, registry: Registry, tiers: Sequence[Tier]) -> None:
+        self.registry = registry
+        self.tiers = list(tiers)
+
+    def ask(self, request: Request) -> Reply:
+        start = time.perf_counter()
+        reply = self._ask(request)
+        ms = (time.perf_counter() - start) * 1000
+        return Reply(
+            text=reply.text,
+            commands=reply.commands,
+            reply=reply.reply,
+            tier=reply.tier,
+            ms=ms,
+            rejected=reply.rejected,
+            error=reply.error,
+            language=reply.language,
+        )
+
+    def _ask(self, request: Request) -> Reply:
+        problem = check_request(request, self.registry)
+        if problem is not None:
+            return Reply(text=request.text, reply=problem.message, error=problem)
+        registry = self.registry.with_states(request.states)
+        for tier in self.tiers:
+            try:
+                result = tier.handle(request, registry)
+            except Exception:
+                _LOGGER.exception(
+                    "The %s tier failed on %r; trying the next tier", tier.name, request.text
+                )
+                continue
+            if result is None:
+                continue
+            commands, rejected = validate_all(result.commands, registry)
+            reply = result.reply
+            if commands:
+                reply = describe(commands, registry)
+            elif result.commands:
+                reply = f"I can't do that: {rejected[0].reason}."
+            return Reply(
+                text=request.text,
+                commands=commands,
+                reply=reply,
+                tier=tier.name,
+                rejected=rejected,
+                language=result.language,
+            )
+        return Reply(text=request.text, reply=NOT_UNDERSTOOD, tier="none")
+
+
+def validate_all(
+    commands: Sequence[Command], registry: Registry
+) -> tuple[tuple[Command, ...], tuple[Rejection, ...]]:
+    accepted: list[Command] = []
+    rejected: list[Rejection] = []
+    for command in commands:
+        checked = validate(command, registry)
+        if checked.command is not None:
+            accepted.append(checked.command)
+        elif checked.rejection is not None:
+            _LOGGER.warning("Rejected %s: %s", command.to_dict(), checked.rejection.reason)
+            rejected.append(checked.rejection)
+    return tuple(accepted), tuple(rejected)
+
+
+def check_request(request: Request, registry: Registry) -> ErrorInfo | None:
+    """A request the tiers should never see: empty, too long, or from an unknown area."""
+    text = request.text.strip()
+    if not text:
+        return ErrorInfo("empty_request", "The request is empty.")
+    if len(text) > MAX_TEXT_CHARS:
+        return ErrorInfo(
+            "too_long", f"The request is {len(text)} characters; the limit is {MAX_TEXT_CHARS}."
+        )
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        return ErrorInfo("bad_text", "The request contains control characters.")
+    if request.area is not None and registry.area(request.area) is None:
+        return ErrorInfo("unknown_area", f"Unknown area {request.area!r}.")
+    return None

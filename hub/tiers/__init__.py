@@ -1,0 +1,1 @@
+"""The tiers that turn a request into commands, fastest first: templates, then the LLM."""

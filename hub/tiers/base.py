@@ -1,0 +1,31 @@
+"""The small interface every tier implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from hub.messages import Command, Request
+from hub.registry import Registry
+
+
+@dataclass(frozen=True)
+class TierResult:
+    """A tier's answer. ``commands`` are unvalidated; the pipeline validates them.
+
+    ``question`` marks a reply that asks the user to choose (ambiguous names): no command.
+    """
+
+    commands: tuple[Command, ...] = ()
+    reply: str = ""
+    question: bool = False
+    language: str | None = None
+    detail: str = ""  # what the tier understood (intent name, model output), for logs
+
+
+class Tier(Protocol):
+    name: str
+
+    def handle(self, request: Request, registry: Registry) -> TierResult | None:
+        """Answer the request, or None when this tier cannot (the next tier tries)."""
+        ...

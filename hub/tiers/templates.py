@@ -1,0 +1,156 @@
+"""The template tier: hassil sentence templates, Home Assistant's and the project's own.
+
+For each configured language it loads the ``home-assistant-intents`` templates, merges the
+project's ``intents/<lang>/*.yaml`` (hassil format) on top, and recognizes requests against
+slot lists built from the registry (device names and aliases, areas, floors). A recognized
+intent is turned into commands by ``hub.tiers.ha_intents``. Deterministic, milliseconds.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hub.errors import ConfigError
+from hub.messages import Request
+from hub.registry import Registry
+from hub.tiers.base import TierResult
+from hub.tiers.ha_intents import HANDLED_INTENTS, handle_intent
+
+_LOGGER = logging.getLogger(__name__)
+
+# Project templates: <repo>/intents/<lang>/*.yaml
+PROJECT_INTENTS_DIR = Path(__file__).resolve().parents[2] / "intents"
+# Our own templates win over Home Assistant's when both match.
+CUSTOM_METADATA_KEY = "hub_custom"
+
+
+@dataclass
+class _Language:
+    code: str
+    intents: Any  # hassil.Intents
+    slot_lists: dict[str, Any] | None = None
+    registry_version: str | None = None
+
+
+class TemplateTier:
+    """Recognizes requests with hassil; a miss returns None so the next tier can try."""
+
+    name = "template"
+
+    def __init__(self, languages: Sequence[str], extra_dirs: Iterable[Path] = ()) -> None:
+        self.languages = tuple(languages)
+        dirs = [PROJECT_INTENTS_DIR, *extra_dirs]
+        self._langs = [_Language(code, _load_intents(code, dirs)) for code in self.languages]
+        self._lock = threading.Lock()
+
+    def handle(self, request: Request, registry: Registry) -> TierResult | None:
+        from hassil import recognize_best
+
+        text = request.text
+        for lang in self._ordered(request.language):
+            slot_lists = self._slot_lists(lang, registry)
+            context: dict[str, Any] = {}
+            area = registry.area(request.area)
+            if area is not None:
+                context["area"] = {"value": area.id, "text": area.name}
+            result = recognize_best(
+                text,
+                lang.intents,
+                slot_lists=slot_lists,
+                intent_context=context or None,
+                language=lang.code,
+                best_metadata_key=CUSTOM_METADATA_KEY,
+                best_slot_name="name",
+            )
+            if result is None:
+                continue
+            slots = {name: entity.value for name, entity in result.entities.items()}
+            _LOGGER.debug("%s: %s %s", lang.code, result.intent.name, slots)
+            answer = handle_intent(result.intent.name, slots, registry, request)
+            if answer is None:
+                continue
+            return TierResult(
+                commands=answer.commands,
+                reply=answer.reply,
+                question=answer.question,
+                language=lang.code,
+                detail=f"{result.intent.name} {slots}",
+            )
+        return None
+
+    def _ordered(self, language: str | None) -> list[_Language]:
+        if language is None:
+            return self._langs
+        return sorted(self._langs, key=lambda lang: lang.code != language)
+
+    def _slot_lists(self, lang: _Language, registry: Registry) -> dict[str, Any]:
+        with self._lock:
+            if lang.slot_lists is None or lang.registry_version != registry.version:
+                lang.slot_lists = build_slot_lists(registry)
+                lang.registry_version = registry.version
+            return lang.slot_lists
+
+
+def build_slot_lists(registry: Registry) -> dict[str, Any]:
+    """The ``name``, ``area`` and ``floor`` lists that templates refer to."""
+    from hassil.intents import TextSlotList
+
+    names: list[tuple[str, Any, dict[str, Any]]] = []
+    for device in registry.devices:
+        context = {"domain": device.domain}
+        if device.device_class:
+            context["device_class"] = device.device_class
+        for name in dict.fromkeys(device.names):
+            names.append((name, name, context))
+    areas = [(name, area.id) for area in registry.areas for name in dict.fromkeys(area.names)]
+    floors = [(name, floor.id) for floor in registry.floors for name in dict.fromkeys(floor.names)]
+    return {
+        "name": TextSlotList.from_tuples(names, allow_template=False),
+        "area": TextSlotList.from_tuples(areas, allow_template=False),
+        "floor": TextSlotList.from_tuples(floors, allow_template=False),
+    }
+
+
+def _load_intents(language: str, dirs: Sequence[Path]) -> Any:
+    from hassil import Intents
+    from hassil.util import merge_dict
+    from home_assistant_intents import get_intents
+
+    base = get_intents(language)
+    own = [
+        f for d in dirs for f in sorted((d / language).glob("*.yaml")) if (d / language).is_dir()
+    ]
+    if base is None and not own:
+        raise ConfigError("languages", f"no sentence templates for language {language!r}")
+    data: dict[str, Any] = {"language": language, "intents": {}}
+    if base is not None:
+        data = copy.deepcopy(base)
+        data["intents"] = {k: v for k, v in data["intents"].items() if k in HANDLED_INTENTS}
+    for file in own:
+        try:
+            extra = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError("intents", f"cannot load {file}: {exc}") from None
+        for intent in (extra.get("intents") or {}).values():
+            for entry in intent.get("data", []):
+                entry.setdefault("metadata", {})[CUSTOM_METADATA_KEY] = True
+        merge_dict(data, extra)
+    try:
+        intents = Intents.from_dict(data)
+    except Exception as exc:  # hassil raises plain exceptions on bad templates
+        raise ConfigError("intents", f"bad sentence templates for {language}: {exc}") from None
+    _LOGGER.info(
+        "Loaded %d intents for %s (%d project template files)",
+        len(intents.intents),
+        language,
+        len(own),
+    )
+    return intents
