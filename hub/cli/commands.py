@@ -6,6 +6,7 @@ from hub.cli import cli
 from hub.cli.ask import ask
 from hub.cli.bench import bench
 from hub.cli.inspect import config_group, devices
+from hub.cli.model import model
 
-for command in (ask, bench, devices, config_group):
+for command in (ask, bench, devices, config_group, model):
     cli.add_command(command)

@@ -1,0 +1,117 @@
+"""What is installed, and which file the hub should load.
+
+``resolve_model_path`` is what the LLM tier calls before loading: its errors say which command
+fixes the problem, so the daemon can print one useful line and stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.errors import ModelError
+from hub.modelstore.files import (
+    PART_SUFFIX,
+    SIDECAR_SUFFIX,
+    format_size,
+    has_gguf_magic,
+    part_path,
+    recorded_sha256,
+)
+from hub.modelstore.specs import DEFAULT_LLM, ModelSpec, models_dir, spec_for_filename
+from hub.paths import default_data_dir
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """A model file in the data directory."""
+
+    name: str  # the known model's name, else the file name without .gguf
+    path: Path
+    size: int
+    verified: bool  # its sha256 was checked after it was written, and it has not changed since
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "size": self.size,
+            "verified": self.verified,
+        }
+
+
+def list_models(data_dir: Path | None = None) -> list[InstalledModel]:
+    """The model files in ``<data_dir>/models``, by name (unfinished downloads left out)."""
+    directory = models_dir(default_data_dir() if data_dir is None else data_dir)
+    if not directory.is_dir():
+        return []
+    models = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(".") or path.name.endswith(
+            (PART_SUFFIX, SIDECAR_SUFFIX, SIDECAR_SUFFIX + ".tmp")
+        ):
+            continue
+        if not path.is_file():
+            continue
+        spec = spec_for_filename(path.name)
+        name = spec.name if spec else path.name.removesuffix(".gguf")
+        models.append(
+            InstalledModel(
+                name=name, path=path, size=path.stat().st_size, verified=_verified(path, spec)
+            )
+        )
+    return sorted(models, key=lambda m: m.name)
+
+
+def _verified(path: Path, spec: ModelSpec | None) -> bool:
+    recorded = recorded_sha256(path)
+    if recorded is None:
+        return False
+    return spec is None or (recorded == spec.sha256 and path.stat().st_size == spec.size)
+
+
+def default_model_path(data_dir: Path | None = None) -> Path:
+    """Where ``hub model install`` puts the default language model."""
+    return models_dir(default_data_dir() if data_dir is None else data_dir) / DEFAULT_LLM.filename
+
+
+def resolve_model_path(configured: Path | None, data_dir: Path | None = None) -> Path:
+    """The GGUF file to load: ``configured`` (the config's ``model.path``) when given, else the
+    default model in the data directory. Checks that it exists and looks like a GGUF file of
+    the right size; the error says how to fix it."""
+    if configured is not None:
+        path = configured.expanduser()
+        if not path.is_file():
+            what = "is not a file" if path.exists() else "does not exist"
+            raise ModelError(
+                f"model.path {path} {what}; fix model.path in the config, or remove it to use "
+                "the default model (`hub model install` installs it)"
+            )
+        problem = _problem(path, None)
+        if problem:
+            raise ModelError(
+                f"model.path {path} is corrupt ({problem}); replace that file, or remove "
+                "model.path from the config to use the default model (`hub model install`)"
+            )
+        return path
+    path = default_model_path(data_dir)
+    if not path.is_file():
+        hint = "run `hub model install` to install it"
+        if part_path(path).exists():
+            hint = "an earlier install was interrupted: run `hub model install` to finish it"
+        raise ModelError(f"no language model at {path}; {hint}")
+    problem = _problem(path, DEFAULT_LLM)
+    if problem:
+        raise ModelError(
+            f"{path} is corrupt ({problem}); run `hub model install --verify` to reinstall it"
+        )
+    return path
+
+
+def _problem(path: Path, spec: ModelSpec | None) -> str | None:
+    size = path.stat().st_size
+    if spec is not None and size != spec.size:
+        return f"{format_size(size)} instead of {format_size(spec.size)}"
+    if not has_gguf_magic(path):
+        return "it does not start with the GGUF magic bytes"
+    return None
