@@ -63,6 +63,8 @@ class State:
     def from_dict(cls, raw: Mapping[str, Any] | None) -> State:
         raw = raw or {}
         value = raw.get("state")
+        if isinstance(value, bool):  # YAML 1.1 reads a bare on/off as true/false
+            value = "on" if value else "off"
         attributes = raw.get("attributes") or {}
         return cls(None if value is None else str(value), MappingProxyType(dict(attributes)))
 

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub.bench import Case, Outcome, atoms_equal, by_tag, load_case_file, percentile, stats
+
+
+def test_atoms_are_sets_with_format_tolerances() -> None:
+    a = ("light.turn_on", "light.a", {"brightness_pct": 50})
+    assert atoms_equal([a], [("light.turn_on", "light.a", {"brightness_pct": 51})])
+    assert not atoms_equal([a], [("light.turn_on", "light.a", {"brightness_pct": 52})])
+    assert not atoms_equal([a], [("light.turn_on", "light.a", {})])  # same keys required
+    vol = ("media_player.volume_set", "media_player.tv", {"volume_level": 0.5})
+    assert atoms_equal([vol], [("media_player.volume_set", "media_player.tv", {"volume_level": 0.505})])
+    assert not atoms_equal([vol], [("media_player.volume_set", "media_player.tv", {"volume_level": 0.52})])
+    assert atoms_equal([("light.turn_on", "light.a", {"color_name": "Red"})], [("light.turn_on", "light.a", {"color_name": "red"})])
+    assert atoms_equal([a, a], [a])  # sets
+    assert not atoms_equal([a], [])
+    assert atoms_equal([], [])
+
+
+def test_constraint_strings() -> None:
+    step = ("light.turn_on", "light.a", {"brightness_step_pct": -20})
+    assert atoms_equal([step], [("light.turn_on", "light.a", {"brightness_step_pct": "<0"})])
+    assert not atoms_equal([step], [("light.turn_on", "light.a", {"brightness_step_pct": ">0"})])
+    assert atoms_equal([step], [("light.turn_on", "light.a", {"brightness_step_pct": "*"})])
+
+
+def test_case_file_loading_and_verdicts(tmp_path: Path) -> None:
+    (tmp_path / "home.yaml").write_text("devices: [{id: light.a}]\n")
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "config: home.yaml\ncases:\n"
+        "  - text: lights on\n    expect: [{action: light.turn_on, target: light.a}]\n    tags: [x]\n"
+        "  - text: either\n    expect_any: [[], [{action: light.turn_off, target: [light.a]}]]\n"
+        "  - text: chat\n    expect: []\n    tags: [x, y]\n"
+    )
+    loaded = load_case_file(cases)
+    assert loaded.config == (tmp_path / "home.yaml").resolve()
+    on, either, chat = loaded.cases
+    emitted_on = (("light.turn_on", "light.a", {}),)
+    outcomes = [
+        Outcome(on, emitted_on, "template", 1.0),
+        Outcome(either, (), "none", 2.0),
+        Outcome(chat, emitted_on, "llm", 3.0),
+    ]
+    assert [o.verdict for o in outcomes] == ["exact", "exact", "wrong"]
+    assert Outcome(on, (), "none", 1.0).verdict == "missed"
+    total = stats(outcomes)
+    assert total.n == 3 and abs(total.exact - 2 / 3) < 1e-9 and abs(total.wrong - 1 / 3) < 1e-9
+    assert total.p50_ms == 2.0
+    tags = by_tag(outcomes)
+    assert tags["x"].n == 2 and tags["y"].wrong == 1.0 and tags["(untagged)"].n == 1
+
+
+def test_percentile() -> None:
+    assert percentile([1, 2, 3, 4, 5], 0.5) == 3
+    assert percentile([10.0], 0.95) == 10.0
+    assert abs(percentile(list(range(1, 101)), 0.95) - 95.05) < 1e-9
+
+
+def test_case_needs_text_and_expect(tmp_path: Path) -> None:
+    import pytest
+
+    from hub.errors import ConfigError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("config: x.yaml\ncases:\n  - text: hi\n")
+    with pytest.raises(ConfigError, match="expect"):
+        load_case_file(bad)
+    assert isinstance(Case("t", ((),)), Case)
