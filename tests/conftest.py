@@ -17,7 +17,9 @@ SHARED_BENCH = ROOT.parent / "shared" / "bench"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No test touches the user's real data directory or config."""
     monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path_factory.mktemp("hub-data")))
     monkeypatch.delenv("HUB_CONFIG", raising=False)

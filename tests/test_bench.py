@@ -11,9 +11,16 @@ def test_atoms_are_sets_with_format_tolerances() -> None:
     assert not atoms_equal([a], [("light.turn_on", "light.a", {"brightness_pct": 52})])
     assert not atoms_equal([a], [("light.turn_on", "light.a", {})])  # same keys required
     vol = ("media_player.volume_set", "media_player.tv", {"volume_level": 0.5})
-    assert atoms_equal([vol], [("media_player.volume_set", "media_player.tv", {"volume_level": 0.505})])
-    assert not atoms_equal([vol], [("media_player.volume_set", "media_player.tv", {"volume_level": 0.52})])
-    assert atoms_equal([("light.turn_on", "light.a", {"color_name": "Red"})], [("light.turn_on", "light.a", {"color_name": "red"})])
+    assert atoms_equal(
+        [vol], [("media_player.volume_set", "media_player.tv", {"volume_level": 0.505})]
+    )
+    assert not atoms_equal(
+        [vol], [("media_player.volume_set", "media_player.tv", {"volume_level": 0.52})]
+    )
+    assert atoms_equal(
+        [("light.turn_on", "light.a", {"color_name": "Red"})],
+        [("light.turn_on", "light.a", {"color_name": "red"})],
+    )
     assert atoms_equal([a, a], [a])  # sets
     assert not atoms_equal([a], [])
     assert atoms_equal([], [])

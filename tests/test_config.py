@@ -47,7 +47,12 @@ def _error(text: str) -> ConfigError:
     ("text", "key", "line", "reason"),
     [
         ("colour: red\n", "colour", 1, "unknown key"),
-        ("areas:\n  - id: kitchen\ndevices:\n  - id: light.k\n    area: kitchn\n", "devices[0].area", 5, "unknown area 'kitchn'"),
+        (
+            "areas:\n  - id: kitchen\ndevices:\n  - id: light.k\n    area: kitchn\n",
+            "devices[0].area",
+            5,
+            "unknown area 'kitchn'",
+        ),
         ("devices:\n  - id: kitchen light\n", "devices[0].id", 2, "not an entity id"),
         ("devices:\n  - id: light.a\n  - id: light.a\n", "devices[1].id", 3, "duplicate device id"),
         ("devices:\n  - name: Lamp\n", "devices[0].id", 2, "is required"),
@@ -58,8 +63,18 @@ def _error(text: str) -> ConfigError:
         ("llm:\n  timeout: soon\n", "llm.timeout", 2, "must be a number"),
         ("model:\n  threads: -1\n", "model.threads", 2, "between 0 and 64"),
         ("areas: {kitchen: 1}\n", "areas", 1, "must be a list"),
-        ("areas:\n  - id: a\n    floor: attic\nfloors:\n  - id: ground\n", "areas[0].floor", 3, "unknown floor"),
-        ("devices:\n  - id: light.a\n    features: brightness\n    state: {state: on, colour: 1}\n", "devices[0].state.colour", 4, "unknown key"),
+        (
+            "areas:\n  - id: a\n    floor: attic\nfloors:\n  - id: ground\n",
+            "areas[0].floor",
+            3,
+            "unknown floor",
+        ),
+        (
+            "devices:\n  - id: light.a\n    features: brightness\n    state: {state: on, colour: 1}\n",
+            "devices[0].state.colour",
+            4,
+            "unknown key",
+        ),
     ],
 )
 def test_bad_config_names_key_line_and_reason(text: str, key: str, line: int, reason: str) -> None:
@@ -87,7 +102,9 @@ def test_config_is_frozen(example_config: Config) -> None:
 
 
 def test_defaults_for_an_areas_and_devices_only_home() -> None:
-    config = parse_config("areas: [{id: hall, name: Hall}]\ndevices: [{id: light.hall, area: hall}]\n")
+    config = parse_config(
+        "areas: [{id: hall, name: Hall}]\ndevices: [{id: light.hall, area: hall}]\n"
+    )
     assert config.languages == ("en",)
     assert config.llm.backend == "embedded"
     device = config.devices[0]

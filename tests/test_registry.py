@@ -6,9 +6,18 @@ from hub.registry import Area, Device, Floor, Registry, State
 def _registry() -> Registry:
     return Registry(
         floors=[Floor("ground", "Ground Floor", ("downstairs",))],
-        areas=[Area("kitchen", "Kitchen", "ground"), Area("cafe", "Café", "ground", ("Coffee Bar",))],
+        areas=[
+            Area("kitchen", "Kitchen", "ground"),
+            Area("cafe", "Café", "ground", ("Coffee Bar",)),
+        ],
         devices=[
-            Device("light.kitchen", "Kitchen Light", "kitchen", ("Big Light",), frozenset({"brightness"})),
+            Device(
+                "light.kitchen",
+                "Kitchen Light",
+                "kitchen",
+                ("Big Light",),
+                frozenset({"brightness"}),
+            ),
             Device("light.cafe", "Lámpara", "cafe", (), frozenset({"color"})),
             Device("todo.tj", "Trader Joe's", None),
             Device("cover.garage", "Garage Door", None, device_class="garage"),
@@ -30,7 +39,9 @@ def test_lookup_by_name_and_alias_ignores_case_accents_and_apostrophes() -> None
 
 def test_areas_and_floors_by_name_alias_or_id() -> None:
     registry = _registry()
-    assert registry.find_area("cafe") is registry.find_area("CAFÉ") is registry.find_area("coffee bar")
+    assert (
+        registry.find_area("cafe") is registry.find_area("CAFÉ") is registry.find_area("coffee bar")
+    )
     assert registry.find_floor("downstairs") is registry.find_floor("ground")
     assert registry.find_area("attic") is None
 
@@ -39,7 +50,10 @@ def test_lookups_by_area_floor_domain_and_device_class() -> None:
     registry = _registry()
     assert {d.entity_id for d in registry.in_area("kitchen")} == {"light.kitchen", "fan.ceiling"}
     assert {d.entity_id for d in registry.on_floor("ground")} == {
-        "light.kitchen", "light.cafe", "fan.desk", "fan.ceiling"
+        "light.kitchen",
+        "light.cafe",
+        "fan.desk",
+        "fan.ceiling",
     }
     assert [d.entity_id for d in registry.by_domain("cover")] == ["cover.garage"]
     assert [d.entity_id for d in registry.by_device_class("garage")] == ["cover.garage"]
@@ -59,8 +73,15 @@ def test_features_strict_for_lights_and_open_for_others() -> None:
 
 def test_with_states_overrides_only_for_that_view() -> None:
     registry = _registry()
-    view = registry.with_states({"light.kitchen": {"state": "on", "attributes": {"brightness": 3}}, "light.nope": {"state": "on"}})
-    assert view.state("light.kitchen") == State.from_dict({"state": "on", "attributes": {"brightness": 3}})
+    view = registry.with_states(
+        {
+            "light.kitchen": {"state": "on", "attributes": {"brightness": 3}},
+            "light.nope": {"state": "on"},
+        }
+    )
+    assert view.state("light.kitchen") == State.from_dict(
+        {"state": "on", "attributes": {"brightness": 3}}
+    )
     assert registry.state("light.kitchen").state is None
     assert view.device("light.nope") is None
     assert view.version == registry.version

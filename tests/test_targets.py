@@ -12,7 +12,10 @@ def ids(registry: Registry, **kw: object) -> set[str]:
 
 def test_by_name_alias_area_floor_domain_and_class(registry: Registry) -> None:
     assert ids(registry, name="big light") == {"light.living_room_ceiling"}
-    assert ids(registry, area="kitchen", domains={"light"}) == {"light.kitchen_ceiling", "light.kitchen_counter"}
+    assert ids(registry, area="kitchen", domains={"light"}) == {
+        "light.kitchen_ceiling",
+        "light.kitchen_counter",
+    }
     assert ids(registry, area="lounge", domains={"cover"}) == {"cover.living_room_blinds"}
     assert ids(registry, floor="upstairs", domains={"fan"}) == {"fan.bedroom", "fan.office"}
     assert ids(registry, device_classes={"garage"}) == {"cover.garage_door"}
@@ -22,7 +25,10 @@ def test_a_shared_name_is_settled_by_the_request_area(registry: Registry) -> Non
     assert ids(registry, name="lamp", context_area="bedroom") == {"light.bedroom_reading"}
     resolution = resolve(registry, TargetQuery(name="lamp", context_area="kitchen"))
     assert resolution.code == AMBIGUOUS
-    assert {d.entity_id for d in resolution.choices} == {"light.bedroom_reading", "light.office_reading"}
+    assert {d.entity_id for d in resolution.choices} == {
+        "light.bedroom_reading",
+        "light.office_reading",
+    }
     assert resolution.reason.startswith("Which one:")
 
 

@@ -19,14 +19,22 @@ from hub.validator import (
     validate,
 )
 
-ALL_FEATURES = frozenset({"brightness", "color", "color_temp", "position", "set_speed", "oscillate"})
+ALL_FEATURES = frozenset(
+    {"brightness", "color", "color_temp", "position", "set_speed", "oscillate"}
+)
 # One fully featured device per domain, so range checks are not masked by feature checks.
-REGISTRY = Registry(devices=[Device(f"{d}.one", f"{d} one", None, (), ALL_FEATURES) for d in sorted(DOMAINS)])
+REGISTRY = Registry(
+    devices=[Device(f"{d}.one", f"{d} one", None, (), ALL_FEATURES) for d in sorted(DOMAINS)]
+)
 
 
 def cmd(action: str, data: dict[str, Any] | None = None, target: Any = None) -> dict[str, Any]:
     domain = action.split(".")[0]
-    return {"action": action, "target": {"entity_id": target or [f"{domain}.one"]}, "data": data or {}}
+    return {
+        "action": action,
+        "target": {"entity_id": target or [f"{domain}.one"]},
+        "data": data or {},
+    }
 
 
 def _required_data(spec_action: str) -> dict[str, Any]:
@@ -127,21 +135,42 @@ def test_device_limits_narrow_the_range() -> None:
                 "Hall",
                 None,
                 state=State.from_dict(
-                    {"state": "heat", "attributes": {"min_temp": 7, "max_temp": 30, "hvac_modes": ["off", "heat"]}}
+                    {
+                        "state": "heat",
+                        "attributes": {
+                            "min_temp": 7,
+                            "max_temp": 30,
+                            "hvac_modes": ["off", "heat"],
+                        },
+                    }
                 ),
             )
         ]
     )
-    assert validate(cmd("climate.set_temperature", {"temperature": 30}, ["climate.hall"]), registry).ok
-    assert not validate(cmd("climate.set_temperature", {"temperature": 30.5}, ["climate.hall"]), registry).ok
-    assert not validate(cmd("climate.set_temperature", {"temperature": 6}, ["climate.hall"]), registry).ok
-    assert validate(cmd("climate.set_hvac_mode", {"hvac_mode": "HEAT"}, ["climate.hall"]), registry).ok
-    assert not validate(cmd("climate.set_hvac_mode", {"hvac_mode": "cool"}, ["climate.hall"]), registry).ok
+    assert validate(
+        cmd("climate.set_temperature", {"temperature": 30}, ["climate.hall"]), registry
+    ).ok
+    assert not validate(
+        cmd("climate.set_temperature", {"temperature": 30.5}, ["climate.hall"]), registry
+    ).ok
+    assert not validate(
+        cmd("climate.set_temperature", {"temperature": 6}, ["climate.hall"]), registry
+    ).ok
+    assert validate(
+        cmd("climate.set_hvac_mode", {"hvac_mode": "HEAT"}, ["climate.hall"]), registry
+    ).ok
+    assert not validate(
+        cmd("climate.set_hvac_mode", {"hvac_mode": "cool"}, ["climate.hall"]), registry
+    ).ok
 
 
 def test_valid_commands_come_back_normalised() -> None:
     checked = validate(
-        {"action": "light.turn_on", "target": "light.one", "data": {"brightness_pct": 40.0, "color_name": "Red"}},
+        {
+            "action": "light.turn_on",
+            "target": "light.one",
+            "data": {"brightness_pct": 40.0, "color_name": "Red"},
+        },
         REGISTRY,
     )
     assert checked.command is not None

@@ -115,7 +115,7 @@ def _answer_line(pipeline: Pipeline, raw: bytes) -> dict[str, Any]:
     area = None
     state: Mapping[str, Any] = {}
     request_id = None
-    if line.startswith("{"):
+    if line.startswith(("{", "[")):
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:

@@ -21,30 +21,86 @@ def atoms(reply: Any) -> set[tuple[str, str, tuple[tuple[str, Any], ...]]]:
 
 
 CASES = [
-    ("dim the kitchen to 30%", None, {("light.turn_on", "light.kitchen_ceiling", (("brightness_pct", 30),)), ("light.turn_on", "light.kitchen_counter", (("brightness_pct", 30),))}),
+    (
+        "dim the kitchen to 30%",
+        None,
+        {
+            ("light.turn_on", "light.kitchen_ceiling", (("brightness_pct", 30),)),
+            ("light.turn_on", "light.kitchen_counter", (("brightness_pct", 30),)),
+        },
+    ),
     ("lock the front door", None, {("lock.lock", "lock.front_door", ())}),
     ("unlock the back door", None, {("lock.unlock", "lock.back_door", ())}),
     ("open the garage door", None, {("cover.open_cover", "cover.garage_door", ())}),
     ("close the garage door", None, {("cover.close_cover", "cover.garage_door", ())}),
-    ("set the bedroom curtains to 40%", None, {("cover.set_cover_position", "cover.bedroom_curtains", (("position", 40),))}),
-    ("set the thermostat to 22 degrees", None, {("climate.set_temperature", "climate.living_room", (("temperature", 22),))}),
+    (
+        "set the bedroom curtains to 40%",
+        None,
+        {("cover.set_cover_position", "cover.bedroom_curtains", (("position", 40),))},
+    ),
+    (
+        "set the thermostat to 22 degrees",
+        None,
+        {("climate.set_temperature", "climate.living_room", (("temperature", 22),))},
+    ),
     ("turn on the coffee maker", None, {("switch.turn_on", "switch.coffee_machine", ())}),
-    ("turn off the lights upstairs", None, {("light.turn_off", e, ()) for e in ("light.bedroom_lamp", "light.kids_room_lamp", "light.office_lamp", "light.bedroom_reading", "light.office_reading")}),
-    ("turn on the lights", "kitchen", {("light.turn_on", "light.kitchen_ceiling", ()), ("light.turn_on", "light.kitchen_counter", ())}),
+    (
+        "turn off the lights upstairs",
+        None,
+        {
+            ("light.turn_off", e, ())
+            for e in (
+                "light.bedroom_lamp",
+                "light.kids_room_lamp",
+                "light.office_lamp",
+                "light.bedroom_reading",
+                "light.office_reading",
+            )
+        },
+    ),
+    (
+        "turn on the lights",
+        "kitchen",
+        {
+            ("light.turn_on", "light.kitchen_ceiling", ()),
+            ("light.turn_on", "light.kitchen_counter", ()),
+        },
+    ),
     ("turn on the lamp", "office", {("light.turn_on", "light.office_reading", ())}),
-    ("set the reading lamp to red", None, {("light.turn_on", "light.living_room_lamp", (("color_name", "red"),))}),
-    ("dim the lights", "living_room", {("light.turn_on", e, (("brightness_step_pct", -20),)) for e in ("light.living_room_lamp", "light.living_room_ceiling")}),
+    (
+        "set the reading lamp to red",
+        None,
+        {("light.turn_on", "light.living_room_lamp", (("color_name", "red"),))},
+    ),
+    (
+        "dim the lights",
+        "living_room",
+        {
+            ("light.turn_on", e, (("brightness_step_pct", -20),))
+            for e in ("light.living_room_lamp", "light.living_room_ceiling")
+        },
+    ),
     ("pause the tv", None, {("media_player.media_pause", "media_player.living_room_tv", ())}),
-    ("set the tv volume to 25%", None, {("media_player.volume_set", "media_player.living_room_tv", (("volume_level", 0.25),))}),
+    (
+        "set the tv volume to 25%",
+        None,
+        {("media_player.volume_set", "media_player.living_room_tv", (("volume_level", 0.25),))},
+    ),
     ("start the roomba", None, {("vacuum.start", "vacuum.robot", ())}),
     ("activate movie night", None, {("scene.turn_on", "scene.movie_night", ())}),
-    ("add milk to my shopping list", None, {("todo.add_item", "todo.shopping_list", (("item", "milk"),))}),
+    (
+        "add milk to my shopping list",
+        None,
+        {("todo.add_item", "todo.shopping_list", (("item", "milk"),))},
+    ),
     ("open the garden tap", None, {("valve.open_valve", "valve.garden_water", ())}),
 ]
 
 
 @pytest.mark.parametrize(("text", "area", "expected"), CASES)
-def test_sentences_become_the_right_commands(template_pipeline: Pipeline, text: str, area: str | None, expected: set[Any]) -> None:
+def test_sentences_become_the_right_commands(
+    template_pipeline: Pipeline, text: str, area: str | None, expected: set[Any]
+) -> None:
     reply = ask(template_pipeline, text, area)
     assert reply.tier == "template", reply
     assert atoms(reply) == expected
@@ -72,7 +128,11 @@ def test_out_of_range_values_are_refused_with_a_reason(template_pipeline: Pipeli
 
 
 def test_per_request_state_does_not_leak(template_pipeline: Pipeline) -> None:
-    reply = ask(template_pipeline, "is the front door locked", states={"lock.front_door": {"state": "unlocked"}})
+    reply = ask(
+        template_pipeline,
+        "is the front door locked",
+        states={"lock.front_door": {"state": "unlocked"}},
+    )
     assert "unlocked" in reply.reply
     reply = ask(template_pipeline, "is the front door locked")
     assert "is locked" in reply.reply
@@ -87,9 +147,16 @@ def test_unknown_requests_fall_through_with_a_reply(template_pipeline: Pipeline)
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("", "empty_request"), ("   ", "empty_request"), ("x" * 100_000, "too_long"), ("turn on\x00 the tv", "bad_text")],
+    [
+        ("", "empty_request"),
+        ("   ", "empty_request"),
+        ("x" * 100_000, "too_long"),
+        ("turn on\x00 the tv", "bad_text"),
+    ],
 )
-def test_bad_requests_are_errors_not_crashes(template_pipeline: Pipeline, text: str, code: str) -> None:
+def test_bad_requests_are_errors_not_crashes(
+    template_pipeline: Pipeline, text: str, code: str
+) -> None:
     reply = ask(template_pipeline, text)
     assert reply.error is not None and reply.error.code == code
     assert reply.commands == ()
