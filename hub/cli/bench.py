@@ -40,7 +40,7 @@ def bench(case_files: tuple[str, ...], tier: str, failures: int, as_json: bool, 
         pipeline = pipelines.get(case_file.config)
         if pipeline is None:
             pipeline = build_pipeline(load_config(case_file.config), tier)
-            pipeline.ask(make_request(pipeline.registry, "turn on the light"))  # warm up
+            pipeline.warm()
             pipelines[case_file.config] = pipeline
         cases = case_file.cases[:limit] if limit else case_file.cases
         outcomes = []

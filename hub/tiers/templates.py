@@ -22,6 +22,7 @@ from hub.errors import ConfigError
 from hub.messages import Request
 from hub.registry import Registry
 from hub.tiers.base import TierResult
+from hub.tiers.fastmatch import FastMatcher, Miss
 from hub.tiers.ha_intents import HANDLED_INTENTS, handle_intent
 
 _LOGGER = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class _Language:
     intents: Any  # hassil.Intents
     slot_lists: dict[str, Any] | None = None
     registry_version: str | None = None
+    matcher: FastMatcher | None = None  # built by warm(): ~1 s, then ~1 ms a request
 
 
 class TemplateTier:
@@ -56,25 +58,32 @@ class TemplateTier:
 
         text = request.text
         for lang in self._ordered(request.language):
-            slot_lists = self._slot_lists(lang, registry)
+            slot_lists, matcher = self._prepare(lang, registry, build_matcher=False)
             context: dict[str, Any] = {}
             area = registry.area(request.area)
             if area is not None:
                 context["area"] = {"value": area.id, "text": area.name}
-            result = recognize_best(
-                text,
-                lang.intents,
-                slot_lists=slot_lists,
-                intent_context=context or None,
-                language=lang.code,
-                best_metadata_key=CUSTOM_METADATA_KEY,
-                best_slot_name="name",
-            )
-            if result is None:
+            found = matcher.lookup(text, context or None) if matcher is not None else None
+            if found is Miss.NO_MATCH:
                 continue
-            slots = {name: entity.value for name, entity in result.entities.items()}
-            _LOGGER.debug("%s: %s %s", lang.code, result.intent.name, slots)
-            answer = handle_intent(result.intent.name, slots, registry, request)
+            if found is None:
+                result = recognize_best(
+                    text,
+                    lang.intents,
+                    slot_lists=slot_lists,
+                    intent_context=context or None,
+                    language=lang.code,
+                    best_metadata_key=CUSTOM_METADATA_KEY,
+                    best_slot_name="name",
+                )
+                if result is None:
+                    continue
+                intent = result.intent.name
+                slots = {name: entity.value for name, entity in result.entities.items()}
+            else:
+                intent, slots = found.intent, found.slots
+            _LOGGER.debug("%s: %s %s", lang.code, intent, slots)
+            answer = handle_intent(intent, slots, registry, request)
             if answer is None:
                 continue
             return TierResult(
@@ -82,21 +91,34 @@ class TemplateTier:
                 reply=answer.reply,
                 question=answer.question,
                 language=lang.code,
-                detail=f"{result.intent.name} {slots}",
+                detail=f"{intent} {slots}",
             )
         return None
+
+    def warm(self, registry: Registry) -> None:
+        """Build the slot lists and the fast matcher now, so requests never wait for them."""
+        for lang in self._langs:
+            self._prepare(lang, registry, build_matcher=True)
 
     def _ordered(self, language: str | None) -> list[_Language]:
         if language is None:
             return self._langs
         return sorted(self._langs, key=lambda lang: lang.code != language)
 
-    def _slot_lists(self, lang: _Language, registry: Registry) -> dict[str, Any]:
+    def _prepare(
+        self, lang: _Language, registry: Registry, *, build_matcher: bool
+    ) -> tuple[dict[str, Any], FastMatcher | None]:
+        """Slot lists (and the fast matcher, once warmed) for this registry version."""
         with self._lock:
             if lang.slot_lists is None or lang.registry_version != registry.version:
+                warmed = lang.matcher is not None
                 lang.slot_lists = build_slot_lists(registry)
                 lang.registry_version = registry.version
-            return lang.slot_lists
+                lang.matcher = None
+                build_matcher = build_matcher or warmed
+            if build_matcher and lang.matcher is None:
+                lang.matcher = FastMatcher(lang.intents, lang.slot_lists, lang.code)
+            return lang.slot_lists, lang.matcher
 
 
 def build_slot_lists(registry: Registry) -> dict[str, Any]:
