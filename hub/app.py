@@ -10,10 +10,12 @@ from typing import Any
 
 from hub.config import Config, load_config
 from hub.errors import ConfigError
+from hub.llm.lines import LineModel, SchemaLines, TrieLines
 from hub.messages import Request
 from hub.pipeline import Pipeline
 from hub.registry import Registry
 from hub.tiers.base import Tier
+from hub.tiers.llm import LLMTier
 from hub.tiers.templates import TemplateTier
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,7 +51,42 @@ def build_tiers(config: Config, tier: str = "auto") -> list[Tier]:
     if tier in ("auto", "template"):
         extra = [config.intents_dir] if config.intents_dir else []
         tiers.append(TemplateTier(config.languages, extra))
+    if tier in ("auto", "llm") and config.llm.backend != "off":
+        tiers.append(
+            LLMTier(
+                lambda: line_model(config),
+                max_candidates=config.llm.max_candidates,
+                min_confidence=config.llm.min_confidence,
+            )
+        )
     return tiers
+
+
+def line_model(config: Config) -> LineModel:
+    """The configured model, loaded now (the LLM tier calls this on first use)."""
+    if config.llm.backend == "remote":
+        from hub.llm.remote import RemoteBackend
+
+        if not config.llm.url:
+            raise ConfigError("llm.url", "is required when backend is 'remote'")
+        remote = RemoteBackend(
+            config.llm.url,
+            model=config.llm.model,
+            api_key=config.llm.api_key,
+            timeout=config.llm.timeout,
+        )
+        return SchemaLines(remote, max_tokens=config.llm.max_tokens)
+    from hub.llm.llama import LlamaBackend
+    from hub.modelstore import resolve_model_path
+
+    path = resolve_model_path(config.model.path, config.data_dir)
+    backend = LlamaBackend(
+        path,
+        n_ctx=config.model.context,
+        n_threads=config.model.threads or None,
+        n_batch=config.model.batch,
+    )
+    return TrieLines(backend)
 
 
 def build_pipeline(config: Config, tier: str = "auto") -> Pipeline:

@@ -40,6 +40,8 @@ class LLMConfig:
     timeout: float = 10.0
     max_tokens: int = 160
     max_candidates: int = 40  # devices shown to the model at most; the rest are narrowed away
+    min_confidence: float = 0.0  # below this, the hub asks "Did you mean ...?" instead of acting
+    model: str | None = None  # remote: the server's model name (Ollama: e.g. qwen2.5:0.5b)
 
 
 @dataclass(frozen=True)
@@ -371,7 +373,17 @@ def _model(r: _Reader, base: Path) -> ModelConfig:
 
 
 def _llm(r: _Reader, base: Path) -> LLMConfig:
-    r.only("backend", "url", "api_key", "api_key_file", "timeout", "max_tokens", "max_candidates")
+    r.only(
+        "backend",
+        "url",
+        "model",
+        "api_key",
+        "api_key_file",
+        "timeout",
+        "max_tokens",
+        "max_candidates",
+        "min_confidence",
+    )
     backend = r.text("backend", "embedded") or "embedded"
     if backend not in LLM_BACKENDS:
         r.fail("backend", f"must be one of {', '.join(LLM_BACKENDS)}, not {backend!r}")
@@ -394,4 +406,6 @@ def _llm(r: _Reader, base: Path) -> LLMConfig:
         timeout=r.number("timeout", 10.0, 0.1, 600.0),
         max_tokens=r.integer("max_tokens", 160, 16, 2048),
         max_candidates=r.integer("max_candidates", 40, 1, 1000),
+        min_confidence=r.number("min_confidence", 0.0, 0.0, 1.0),
+        model=r.text("model"),
     )

@@ -28,10 +28,35 @@ class Pipeline:
         self.registry = registry
         self.tiers = list(tiers)
 
+    def warm(self, *, llm: bool = True) -> None:
+        """Prepare every tier now (fast matcher; with ``llm``, load the model and its prefix)
+        so that no request pays for it."""
+        for tier in self.tiers:
+            warm = getattr(tier, "warm", None)
+            if warm is None or (tier.name == "llm" and not llm):
+                continue
+            started = time.perf_counter()
+            try:
+                warm(self.registry)
+            except Exception as exc:  # a tier that cannot warm still gets its chance per request
+                _LOGGER.error("Could not prepare the %s tier: %s", tier.name, exc)
+                continue
+            _LOGGER.info("Prepared the %s tier in %.1f s", tier.name, time.perf_counter() - started)
+
     def ask(self, request: Request) -> Reply:
         start = time.perf_counter()
         reply = self._ask(request)
         ms = (time.perf_counter() - start) * 1000
+        _LOGGER.info(
+            "%s %r -> %s [%s, %.0f ms]%s",
+            request.source,
+            request.text[:200],
+            "; ".join(_brief(c) for c in reply.commands)
+            or (reply.error.code if reply.error else "no command"),
+            reply.tier,
+            ms,
+            f" rejected: {'; '.join(r.reason for r in reply.rejected)}" if reply.rejected else "",
+        )
         return Reply(
             text=reply.text,
             commands=reply.commands,
@@ -70,9 +95,15 @@ class Pipeline:
                 reply=reply,
                 tier=tier.name,
                 rejected=rejected,
+                error=result.error,
                 language=result.language,
             )
         return Reply(text=request.text, reply=NOT_UNDERSTOOD, tier="none")
+
+
+def _brief(command: Command) -> str:
+    data = ",".join(f"{k}={v}" for k, v in command.data.items())
+    return f"{command.action} {','.join(command.entity_ids)}" + (f" {data}" if data else "")
 
 
 def validate_all(

@@ -58,6 +58,7 @@ def ask(
     config = find_config(config_path)
     pipeline = build_pipeline(config, tier)
     if jsonl:
+        pipeline.warm(llm=False)  # the model loads on the first request that needs it
         run_jsonl(pipeline, sys.stdin.buffer, sys.stdout)
         return
     assert text is not None

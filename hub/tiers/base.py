@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from hub.messages import Command, Request
+from hub.messages import Command, ErrorInfo, Request
 from hub.registry import Registry
 
 
@@ -21,6 +21,7 @@ class TierResult:
     question: bool = False
     language: str | None = None
     detail: str = ""  # what the tier understood (intent name, model output), for logs
+    error: ErrorInfo | None = None  # the tier could not work (model missing, server down)
 
 
 class Tier(Protocol):

@@ -1,0 +1,171 @@
+"""Asking a model for lines of the command language, two ways.
+
+``TrieLines`` drives the embedded model token by token over a trie of every allowed line (fast:
+only allowed tokens are compared, forced runs are fed in one batch). ``SchemaLines`` asks any
+backend for ``{"commands": [line, ...]}`` under the language's JSON schema (for OpenAI-compatible
+servers). Both return the same thing, so the LLM tier does not care which one runs.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from hub.errors import LLMError
+from hub.llm.backend import LLMBackend, Prompt
+from hub.llm.language import CommandLanguage
+from hub.llm.trie import TokenTrie
+
+if TYPE_CHECKING:
+    from hub.llm.llama import LlamaBackend
+
+log = logging.getLogger(__name__)
+
+TRIE_CACHE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class LineAnswer:
+    lines: tuple[str, ...]
+    confidence: float = 1.0  # lowest probability of a choice (1.0 when unknown)
+    ms: float = 0.0
+    generated_tokens: int = 0
+    evaluated_tokens: int = 0  # prompt tokens evaluated for this request (0 when unknown)
+    raw: str = ""
+
+
+class LineModel(Protocol):
+    name: str
+
+    def answer(
+        self,
+        prompt: Prompt,
+        language: CommandLanguage,
+        key: str,
+        *,
+        exclude: frozenset[str] = frozenset(),
+    ) -> LineAnswer:
+        """Lines for ``prompt.user``; ``key`` identifies ``language`` for caching; lines in
+        ``exclude`` may not be written (a retry after the validator refused them)."""
+        ...
+
+    def warm(self, prompt: Prompt) -> None: ...
+
+
+class TrieLines:
+    """Constrained decoding on the embedded llama.cpp model."""
+
+    name = "llama"
+
+    def __init__(self, backend: LlamaBackend, max_lines: int = 4) -> None:
+        self.backend = backend
+        self.max_lines = max_lines
+        self._tries: collections.OrderedDict[tuple[str, frozenset[str]], TokenTrie] = (
+            collections.OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def trie(
+        self, language: CommandLanguage, key: str, exclude: frozenset[str] = frozenset()
+    ) -> TokenTrie:
+        cache_key = (key, exclude)
+        with self._lock:
+            trie = self._tries.get(cache_key)
+            if trie is not None:
+                self._tries.move_to_end(cache_key)
+                return trie
+        start = time.perf_counter()
+        lines = [line for line in language.lines if line not in exclude]
+        trie = TokenTrie.build(lines, self.backend.tokenize, [f.prefix for f in language.free])
+        log.info(
+            "built the command trie: %d lines, %d nodes in %.0f ms",
+            len(lines),
+            trie.size,
+            (time.perf_counter() - start) * 1000,
+        )
+        with self._lock:
+            self._tries[cache_key] = trie
+            while len(self._tries) > TRIE_CACHE_SIZE:
+                self._tries.popitem(last=False)
+        return trie
+
+    def answer(
+        self,
+        prompt: Prompt,
+        language: CommandLanguage,
+        key: str,
+        *,
+        exclude: frozenset[str] = frozenset(),
+    ) -> LineAnswer:
+        trie = self.trie(language, key, exclude)
+        result = self.backend.decode(prompt, trie, max_lines=self.max_lines)
+        return LineAnswer(
+            lines=tuple(result.lines),
+            confidence=result.confidence,
+            ms=result.ms,
+            generated_tokens=result.generated,
+            evaluated_tokens=result.evaluated,
+            raw="\n".join(result.lines),
+        )
+
+    def warm(self, prompt: Prompt) -> None:
+        self.backend.warm(prompt)
+
+
+class SchemaLines:
+    """Any backend that takes a JSON schema: the answer is ``{"commands": [line, ...]}``."""
+
+    def __init__(self, backend: LLMBackend, max_tokens: int = 160) -> None:
+        self.backend = backend
+        self.name = backend.name
+        self.max_tokens = max_tokens
+
+    def answer(
+        self,
+        prompt: Prompt,
+        language: CommandLanguage,
+        key: str,
+        *,
+        exclude: frozenset[str] = frozenset(),
+    ) -> LineAnswer:
+        del key
+        user = prompt.user
+        if exclude:
+            refused = "; ".join(sorted(exclude))
+            user += f"\n(Not allowed, do not write: {refused})"
+        as_json = Prompt(
+            system=prompt.system + '\nAnswer as JSON: {"commands": [one string per command line]}.',
+            examples=tuple((q, _json_answer(a)) for q, a in prompt.examples),
+            user=user,
+        )
+        gen = self.backend.generate(as_json, language.json_schema(), max_tokens=self.max_tokens)
+        try:
+            data = json.loads(gen.text)
+            lines = data["commands"]
+            if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
+                raise TypeError("commands is not a list of strings")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise LLMError(
+                f"the model's answer is not the expected JSON ({exc}): {gen.text[:200]!r}",
+                code="bad_output",
+            ) from None
+        return LineAnswer(
+            lines=tuple(lines),
+            ms=gen.ms,
+            generated_tokens=gen.completion_tokens,
+            evaluated_tokens=gen.evaluated_tokens,
+            raw=gen.text,
+        )
+
+    def warm(self, prompt: Prompt) -> None:
+        self.backend.warm(prompt)
+
+
+def _json_answer(lines: str) -> str:
+    commands = [line for line in lines.split("\n") if line and line != "nothing"]
+    return json.dumps({"commands": commands})

@@ -1,0 +1,158 @@
+"""Constrained greedy decoding over a trie of allowed token sequences.
+
+A grammar sampler checks every one of the model's ~150,000 tokens at every step; here the
+allowed continuations of the answer are known in advance (every line of the command language,
+tokenized), so each step only compares the logits of the few tokens the trie allows. Where the
+trie leaves a single continuation ("set Reading La" can only go on as "mp brightness to"), those
+tokens are fed to the model in one batch instead of being generated one by one.
+
+The model-facing part is a tiny protocol (``TokenModel``) so tests can drive the decoder with a
+fake model and the embedded backend can drive it with llama.cpp.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class TokenModel(Protocol):
+    """What the decoder needs from a model: feed tokens, read the next token's logits."""
+
+    def feed(self, tokens: Sequence[int]) -> None:
+        """Evaluate ``tokens`` after everything fed so far."""
+        ...
+
+    def logits(self, token_ids: Sequence[int]) -> list[float]:
+        """The next-token logits of ``token_ids``."""
+        ...
+
+    def free_token(self) -> int:
+        """The best next token for free text (no special tokens, no newlines inside a word);
+        the model's newline or end token when it would rather end the line."""
+        ...
+
+
+@dataclass
+class TrieNode:
+    children: dict[int, TrieNode] = field(default_factory=dict)
+    end: bool = False  # a whole line ends here
+    free: bool = False  # free text follows (e.g. a shopping list item)
+
+
+class TokenTrie:
+    """Every line of a language, as token sequences sharing prefixes."""
+
+    def __init__(self) -> None:
+        self.root = TrieNode()
+        self.size = 0
+
+    @classmethod
+    def build(
+        cls,
+        lines: Iterable[str],
+        tokenize: Callable[[str], list[int]],
+        free_prefixes: Iterable[str] = (),
+    ) -> TokenTrie:
+        trie = cls()
+        for line in lines:
+            trie.add(tokenize(line)).end = True
+        for prefix in free_prefixes:
+            trie.add(tokenize(prefix)).free = True
+        return trie
+
+    def add(self, tokens: Sequence[int]) -> TrieNode:
+        node = self.root
+        for token in tokens:
+            child = node.children.get(token)
+            if child is None:
+                child = node.children[token] = TrieNode()
+                self.size += 1
+            node = child
+        return node
+
+
+@dataclass(frozen=True)
+class Decoded:
+    lines: tuple[list[int], ...]  # the tokens of each line
+    generated: int  # tokens chosen by the model
+    forced: int  # tokens fed because only one continuation was allowed
+    confidence: float  # the lowest probability of a choice, among the allowed tokens
+
+
+def decode(
+    model: TokenModel,
+    trie: TokenTrie,
+    *,
+    newline: int,
+    end: int,
+    max_lines: int = 4,
+    max_free: int = 16,
+) -> Decoded:
+    """Greedy constrained decoding; the prompt must already have been fed to ``model``."""
+    lines: list[list[int]] = []
+    current: list[int] = []
+    node = trie.root
+    generated = forced = 0
+    confidence = 1.0
+
+    def finish_line(token: int) -> bool:
+        """Close the current line; True when decoding goes on with another line."""
+        nonlocal current, node
+        lines.append(current)
+        current, node = [], trie.root
+        if token == newline and len(lines) < max_lines:
+            model.feed([newline])
+            return True
+        return False
+
+    while True:
+        if node.free:
+            token = end
+            for _ in range(max_free):
+                token = model.free_token()
+                generated += 1
+                if token in (newline, end):
+                    break
+                model.feed([token])
+                current.append(token)
+            if finish_line(token):
+                continue
+            break
+        if not node.end and len(node.children) == 1:
+            chain = []
+            while not node.end and not node.free and len(node.children) == 1:
+                token, node = next(iter(node.children.items()))
+                chain.append(token)
+            model.feed(chain)
+            current.extend(chain)
+            forced += len(chain)
+            continue
+        candidates = list(node.children)
+        if node.end:
+            candidates.append(end)
+            if len(lines) + 1 < max_lines:
+                candidates.append(newline)
+        if not candidates:
+            break
+        scores = model.logits(candidates)
+        best = max(range(len(candidates)), key=scores.__getitem__)
+        confidence = min(confidence, _probability(scores, best))
+        token = candidates[best]
+        generated += 1
+        if token in (end, newline):
+            if finish_line(token):
+                continue
+            break
+        model.feed([token])
+        current.append(token)
+        node = node.children[token]
+    return Decoded(tuple(lines), generated, forced, confidence)
+
+
+def _probability(scores: Sequence[float], best: int) -> float:
+    top = max(scores)
+    total = sum(math.exp(s - top) for s in scores)
+    return math.exp(scores[best] - top) / total

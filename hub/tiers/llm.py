@@ -1,0 +1,212 @@
+"""The LLM tier: what the templates miss, answered by a small model that cannot go off the rails.
+
+The model writes lines of the command language generated from the live registry (see
+``hub.llm.language``): it can only name devices that exist, verbs their domain has and settings
+their features allow. Each line maps back to exact commands; the validator checks the values, and
+a refused line is excluded and the model asked once more. When the home has more devices than
+``max_candidates``, the devices the request mentions (names, areas, floors, kinds; fuzzy) are
+chosen first, and only they are shown to the model.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from hub.errors import HubError
+from hub.llm.backend import Prompt
+from hub.llm.language import NOTHING, CommandLanguage, build_language
+from hub.llm.lines import LineAnswer, LineModel
+from hub.llm.prompt import build_prompt, user_message
+from hub.messages import Command, ErrorInfo, Request
+from hub.normalize import normalize_name
+from hub.registry import Device, Registry
+from hub.tiers.base import TierResult
+from hub.validator import validate
+
+log = logging.getLogger(__name__)
+
+NO_ACTION_REPLY = "I can't help with that here."
+
+# Words that point at a domain, for choosing candidates in large homes.
+DOMAIN_WORDS = {
+    "light": "light lights lamp lamps bright brighter dim dimmer dark lighting",
+    "switch": "switch plug socket power",
+    "fan": "fan fans speed breeze",
+    "cover": "blind blinds curtain curtains shade shades shutter shutters garage door window "
+    "cover open close",
+    "valve": "valve water tap sprinkler open close",
+    "climate": "heat heating thermostat temperature warm warmer cold colder freezing hot cool ac "
+    "radiator degrees",
+    "lock": "lock unlock door locked",
+    "media_player": "tv television music speaker volume play pause song track louder quieter mute",
+    "vacuum": "vacuum clean robot hoover",
+    "scene": "scene mode",
+    "script": "script routine",
+    "todo": "list add shopping",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Context:
+    key: str
+    language: CommandLanguage
+    prompt: Prompt
+
+
+class LLMTier:
+    name = "llm"
+
+    def __init__(
+        self,
+        model_factory: Callable[[], LineModel],
+        *,
+        max_candidates: int = 40,
+        min_confidence: float = 0.0,
+    ) -> None:
+        self._factory = model_factory
+        self._model: LineModel | None = None
+        self._load_lock = threading.Lock()
+        self._contexts: dict[str, _Context] = {}
+        self.max_candidates = max_candidates
+        self.min_confidence = min_confidence
+
+    # -- model ------------------------------------------------------------------------------
+    def model(self) -> LineModel:
+        with self._load_lock:
+            if self._model is None:
+                self._model = self._factory()
+            return self._model
+
+    def warm(self, registry: Registry) -> None:
+        """Load the model and evaluate the fixed prompt, so the first request is fast."""
+        context = self._context(registry, None)
+        model = self.model()
+        model.warm(context.prompt)
+        if hasattr(model, "trie"):
+            model.trie(context.language, context.key)
+
+    # -- requests ---------------------------------------------------------------------------
+    def handle(self, request: Request, registry: Registry) -> TierResult | None:
+        try:
+            context = self._context(registry, request.text)
+            area = registry.area(request.area)
+            prompt = replace(
+                context.prompt, user=user_message(request.text, area.name if area else None)
+            )
+            model = self.model()
+            answer = model.answer(prompt, context.language, context.key)
+            commands, refused = self._read(answer, context.language, registry)
+            if refused:
+                log.info("Asking the model again without %s", sorted(refused))
+                answer = model.answer(
+                    prompt, context.language, context.key, exclude=frozenset(refused)
+                )
+                commands, refused = self._read(answer, context.language, registry)
+        except HubError as exc:
+            log.error("LLM tier unavailable: %s", exc)
+            return TierResult(
+                reply=f"The language model is unavailable: {exc}",
+                error=ErrorInfo(exc.code, str(exc)),
+            )
+        detail = (
+            f"{answer.raw!r} conf={answer.confidence:.2f} "
+            f"gen={answer.generated_tokens} eval={answer.evaluated_tokens}"
+        )
+        if commands and answer.confidence < self.min_confidence:
+            return TierResult(reply=_unsure(commands, registry), question=True, detail=detail)
+        return TierResult(
+            commands=tuple(commands), reply="" if commands else NO_ACTION_REPLY, detail=detail
+        )
+
+    def _read(
+        self, answer: LineAnswer, language: CommandLanguage, registry: Registry
+    ) -> tuple[list[Command], set[str]]:
+        commands: list[Command] = []
+        refused: set[str] = set()
+        for line in answer.lines:
+            line = " ".join(line.split())
+            if not line or line == NOTHING:
+                continue
+            parsed = language.parse(line)
+            if parsed is None:
+                log.warning("The model wrote a line outside the command language: %r", line)
+                refused.add(line)
+                continue
+            if all(validate(c, registry).ok for c in parsed):
+                commands.extend(parsed)
+            else:
+                refused.add(line)
+        return commands, refused
+
+    # -- prompt and language per registry (and candidates) ---------------------------------
+    def _context(self, registry: Registry, text: str | None) -> _Context:
+        actionable = [d for d in registry.devices if _actionable(d)]
+        if len(actionable) > self.max_candidates and text is not None:
+            actionable = choose_candidates(registry, actionable, text, self.max_candidates)
+            ids = ",".join(sorted(d.entity_id for d in actionable))
+            key = f"{registry.version}:{hashlib.sha256(ids.encode()).hexdigest()[:12]}"
+        elif len(actionable) > self.max_candidates:
+            actionable = actionable[: self.max_candidates]
+            key = f"{registry.version}:first"
+        else:
+            key = registry.version
+        context = self._contexts.get(key)
+        if context is None:
+            language = build_language(registry, actionable)
+            context = _Context(key, language, build_prompt(registry, actionable, language))
+            if len(self._contexts) > 16:
+                self._contexts.clear()
+            self._contexts[key] = context
+        return context
+
+
+def _actionable(device: Device) -> bool:
+    from hub.llm.language import DOMAIN_FORMS
+
+    return device.domain in DOMAIN_FORMS
+
+
+def choose_candidates(
+    registry: Registry, devices: Sequence[Device], text: str, limit: int
+) -> list[Device]:
+    """The devices a request most likely means: names, areas, floors and kinds it mentions."""
+    words = normalize_name(text).split()
+    scores: dict[str, float] = {}
+    for device in devices:
+        score = 0.0
+        names = [normalize_name(n) for n in device.names]
+        area = registry.area(device.area)
+        places = [normalize_name(n) for n in area.names] if area else []
+        floor = registry.floor(area.floor) if area else None
+        places += [normalize_name(n) for n in floor.names] if floor else []
+        for name in names:
+            score = max(score, 3 * _overlap(words, name.split()))
+        for place in places:
+            score += 1.5 * _overlap(words, place.split())
+        score += _overlap(words, DOMAIN_WORDS.get(device.domain, "").split())
+        scores[device.entity_id] = score
+    ranked = sorted(devices, key=lambda d: -scores[d.entity_id])
+    return ranked[:limit]
+
+
+def _overlap(words: Sequence[str], target: Sequence[str]) -> float:
+    """How much of ``target`` the words cover, allowing typos (fuzzy word match)."""
+    if not target:
+        return 0.0
+    hits = 0.0
+    for part in target:
+        best = max((difflib.SequenceMatcher(None, w, part).ratio() for w in words), default=0.0)
+        if best >= 0.8:
+            hits += best
+    return hits / len(target)
+
+
+def _unsure(commands: Sequence[Command], registry: Registry) -> str:
+    from hub.replies import describe
+
+    return f"I'm not sure. Did you mean: {describe(commands, registry)}"

@@ -1,0 +1,86 @@
+"""Constrained decoding with a fake model that prefers given texts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hub.llm.trie import TokenTrie, decode
+
+NEWLINE, END = 1000, 1001
+
+
+def tokenize(text: str) -> list[int]:
+    return [ord(ch) for ch in text]
+
+
+class FakeModel:
+    """Wants to write ``wanted`` char by char; records what was fed."""
+
+    def __init__(self, wanted: str, free: str = "") -> None:
+        self.wanted = [NEWLINE if ch == "\n" else ord(ch) for ch in wanted] + [END]
+        self.fed: list[int] = []
+        self.batches: list[int] = []
+
+    def feed(self, tokens: Sequence[int]) -> None:
+        self.fed.extend(tokens)
+        self.batches.append(len(tokens))
+
+    def _next(self) -> int:
+        return self.wanted[len(self.fed)] if len(self.fed) < len(self.wanted) else END
+
+    def logits(self, token_ids: Sequence[int]) -> list[float]:
+        want = self._next()
+        return [5.0 if t == want else 0.0 for t in token_ids]
+
+    def free_token(self) -> int:
+        return self._next()
+
+
+def text(lines: tuple[list[int], ...]) -> list[str]:
+    return ["".join(chr(t) for t in line) for line in lines]
+
+
+def test_decodes_the_allowed_line_the_model_prefers() -> None:
+    trie = TokenTrie.build(["turn on lamp", "turn off lamp", "nothing"], tokenize)
+    result = decode(FakeModel("turn off lamp"), trie, newline=NEWLINE, end=END)
+    assert text(result.lines) == ["turn off lamp"]
+    assert result.forced > 0  # "turn o" is forced, "ff lamp" after the choice too
+
+
+def test_forced_runs_are_fed_in_one_batch() -> None:
+    trie = TokenTrie.build(["set lamp brightness to 40", "nothing"], tokenize)
+    model = FakeModel("set lamp brightness to 40")
+    result = decode(model, trie, newline=NEWLINE, end=END)
+    assert text(result.lines) == ["set lamp brightness to 40"]
+    assert result.generated == 2  # "s" versus "n", then the end
+    assert max(model.batches) == len("et lamp brightness to 40")
+
+
+def test_a_disallowed_wish_is_bent_to_the_closest_allowed_line() -> None:
+    trie = TokenTrie.build(["turn on lamp", "nothing"], tokenize)
+    result = decode(FakeModel("turn on the garage"), trie, newline=NEWLINE, end=END)
+    assert text(result.lines) == ["turn on lamp"]
+
+
+def test_several_lines_and_the_line_limit() -> None:
+    trie = TokenTrie.build(["a", "b", "c"], tokenize)
+    result = decode(FakeModel("a\nb\nc"), trie, newline=NEWLINE, end=END, max_lines=2)
+    assert text(result.lines) == ["a", "b"]
+
+
+def test_free_text_after_a_prefix() -> None:
+    trie = TokenTrie.build(["nothing"], tokenize, free_prefixes=["add to list:"])
+    result = decode(FakeModel("add to list: milk"), trie, newline=NEWLINE, end=END)
+    assert text(result.lines) == ["add to list: milk"]
+    long = decode(FakeModel("add to list: " + "x" * 50), trie, newline=NEWLINE, end=END, max_free=5)
+    assert text(long.lines) == ["add to list: xxxx"]  # five tokens: the space and four x
+
+
+def test_confidence_is_the_weakest_choice() -> None:
+    class Unsure(FakeModel):
+        def logits(self, token_ids: Sequence[int]) -> list[float]:
+            return [0.0 for _ in token_ids]  # no preference at all
+
+    trie = TokenTrie.build(["on", "off"], tokenize)
+    result = decode(Unsure("on"), trie, newline=NEWLINE, end=END)
+    assert result.confidence <= 0.5

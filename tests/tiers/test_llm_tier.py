@@ -1,0 +1,140 @@
+"""The LLM tier with a fake model: lines in, validated commands out, one retry, clean failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from hub.errors import ModelError
+from hub.llm.backend import Prompt
+from hub.llm.language import CommandLanguage
+from hub.llm.lines import LineAnswer
+from hub.messages import Request
+from hub.pipeline import Pipeline
+from hub.registry import Area, Device, Registry, State
+from hub.tiers.base import TierResult
+from hub.tiers.llm import LLMTier, choose_candidates
+from hub.tiers.templates import TemplateTier
+
+
+@dataclass
+class FakeLines:
+    """Answers with queued lines and records every call (like llm's MockModel.enqueue)."""
+
+    answers: list[list[str]] = field(default_factory=list)
+    calls: list[tuple[Prompt, frozenset[str]]] = field(default_factory=list)
+    name: str = "fake"
+
+    def enqueue(self, *lines: str) -> None:
+        self.answers.append(list(lines))
+
+    def answer(self, prompt: Prompt, language: CommandLanguage, key: str, *, exclude: frozenset[str] = frozenset()) -> LineAnswer:
+        self.calls.append((prompt, exclude))
+        lines = self.answers.pop(0) if self.answers else ["nothing"]
+        return LineAnswer(tuple(lines), confidence=0.9, raw="\n".join(lines))
+
+    def warm(self, prompt: Prompt) -> None:
+        pass
+
+
+def tier_with(fake: FakeLines, **kw: float) -> LLMTier:
+    return LLMTier(lambda: fake, **kw)  # type: ignore[arg-type, return-value]
+
+
+def test_lines_become_commands(registry: Registry) -> None:
+    fake = FakeLines()
+    fake.enqueue("turn off TV", "set Bedroom Radiator temperature to 21")
+    result = tier_with(fake).handle(Request("switch off the telly and warm up the bedroom"), registry)
+    assert result is not None
+    assert [c.action for c in result.commands] == ["media_player.turn_off", "climate.set_temperature"]
+    prompt = fake.calls[0][0]
+    assert prompt.user == "switch off the telly and warm up the bedroom"
+    assert "Bedroom Radiator" in prompt.system
+
+
+def test_the_request_area_is_given_to_the_model(registry: Registry) -> None:
+    fake = FakeLines()
+    tier_with(fake).handle(Request("lights on", area="kitchen"), registry)
+    assert fake.calls[0][0].user == "[in Kitchen] lights on"
+
+
+def test_refused_line_is_excluded_and_asked_once_more(registry: Registry) -> None:
+    fake = FakeLines()
+    fake.enqueue("set Bedroom Radiator temperature to 40")  # max_temp is 28
+    fake.enqueue("set Bedroom Radiator temperature to 25")
+    result = tier_with(fake).handle(Request("make the bedroom hot"), registry)
+    assert result is not None
+    assert [dict(c.data) for c in result.commands] == [{"temperature": 25}]
+    assert fake.calls[1][1] == frozenset({"set Bedroom Radiator temperature to 40"})
+    assert len(fake.calls) == 2
+
+
+def test_at_most_one_retry_and_never_an_invalid_command(registry: Registry) -> None:
+    fake = FakeLines()
+    fake.enqueue("set Bedroom Radiator temperature to 40")
+    fake.enqueue("set Bedroom Radiator temperature to 99", "turn on the moon")
+    result = tier_with(fake).handle(Request("make the bedroom hot"), registry)
+    assert result is not None and result.commands == ()
+    assert len(fake.calls) == 2
+
+
+def test_nothing_means_no_command(registry: Registry) -> None:
+    fake = FakeLines()
+    fake.enqueue("nothing")
+    result = tier_with(fake).handle(Request("what's the capital of France"), registry)
+    assert result is not None and result.commands == () and result.reply
+
+
+def test_low_confidence_asks_instead_of_acting(registry: Registry) -> None:
+    fake = FakeLines()
+    fake.enqueue("turn off TV")
+    result = tier_with(fake, min_confidence=0.95).handle(Request("tele aus"), registry)
+    assert result is not None and result.commands == () and result.question
+    assert "Did you mean" in result.reply and "TV" in result.reply
+
+
+def test_a_missing_model_is_an_error_reply_not_a_crash(registry: Registry) -> None:
+    def broken() -> FakeLines:
+        raise ModelError("no language model at /x; run `hub model install` to install it")
+
+    result = LLMTier(broken).handle(Request("hello"), registry)  # type: ignore[arg-type]
+    assert isinstance(result, TierResult)
+    assert result.error is not None and result.error.code == "model"
+    assert "hub model install" in result.reply
+
+
+def test_templates_answer_first_and_the_model_only_on_a_miss(registry: Registry) -> None:
+    fake = FakeLines()
+    fake.enqueue("turn on Coffee Machine")
+    pipeline = Pipeline(registry, [TemplateTier(["en"]), tier_with(fake)])
+    reply = pipeline.ask(Request("lock the front door"))
+    assert reply.tier == "template" and not fake.calls
+    reply = pipeline.ask(Request("I need caffeine"))
+    assert reply.tier == "llm" and reply.commands[0].action == "switch.turn_on"
+    assert reply.reply == "Turning on Coffee Machine."
+
+
+def test_large_homes_show_the_model_only_candidates() -> None:
+    areas = [Area(f"room{i}", f"Room {i}") for i in range(60)]
+    devices = [Device(f"light.room{i}", f"Room {i} Light", f"room{i}") for i in range(60)]
+    devices += [Device("climate.hall", "Hall Thermostat", "room7", state=State("heat"))]
+    registry = Registry(areas=areas, devices=devices)
+    chosen = choose_candidates(registry, registry.devices, "turn off the lihgt in room 42", 5)
+    assert chosen[0].entity_id == "light.room42"
+    warm = choose_candidates(registry, registry.devices, "it's cold, raise the temperature", 5)
+    assert warm[0].entity_id == "climate.hall"
+    fake = FakeLines()
+    tier_with(fake, max_candidates=10).handle(Request("turn off the light in room 42"), registry)
+    system = fake.calls[0][0].system
+    assert "Room 42 Light" in system and system.count("- Room") == 10
+
+
+@pytest.mark.parametrize("text", ["", "x"])
+def test_prompt_prefix_is_identical_between_requests(registry: Registry, text: str) -> None:
+    fake = FakeLines()
+    tier = tier_with(fake)
+    tier.handle(Request("first request"), registry)
+    tier.handle(Request(text or "second"), registry)
+    a, b = fake.calls[0][0], fake.calls[1][0]
+    assert a.system == b.system and a.examples == b.examples
