@@ -29,7 +29,14 @@ class FakeLines:
     def enqueue(self, *lines: str) -> None:
         self.answers.append(list(lines))
 
-    def answer(self, prompt: Prompt, language: CommandLanguage, key: str, *, exclude: frozenset[str] = frozenset()) -> LineAnswer:
+    def answer(
+        self,
+        prompt: Prompt,
+        language: CommandLanguage,
+        key: str,
+        *,
+        exclude: frozenset[str] = frozenset(),
+    ) -> LineAnswer:
         self.calls.append((prompt, exclude))
         lines = self.answers.pop(0) if self.answers else ["nothing"]
         return LineAnswer(tuple(lines), confidence=0.9, raw="\n".join(lines))
@@ -45,9 +52,14 @@ def tier_with(fake: FakeLines, **kw: float) -> LLMTier:
 def test_lines_become_commands(registry: Registry) -> None:
     fake = FakeLines()
     fake.enqueue("turn off TV", "set Bedroom Radiator temperature to 21")
-    result = tier_with(fake).handle(Request("switch off the telly and warm up the bedroom"), registry)
+    result = tier_with(fake).handle(
+        Request("switch off the telly and warm up the bedroom"), registry
+    )
     assert result is not None
-    assert [c.action for c in result.commands] == ["media_player.turn_off", "climate.set_temperature"]
+    assert [c.action for c in result.commands] == [
+        "media_player.turn_off",
+        "climate.set_temperature",
+    ]
     prompt = fake.calls[0][0]
     assert prompt.user == "switch off the telly and warm up the bedroom"
     assert "Bedroom Radiator" in prompt.system
