@@ -57,6 +57,7 @@ def build_tiers(config: Config, tier: str = "auto") -> list[Tier]:
                 lambda: line_model(config),
                 max_candidates=config.llm.max_candidates,
                 min_confidence=config.llm.min_confidence,
+                min_coverage=config.llm.min_coverage,
             )
         )
     return tiers

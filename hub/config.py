@@ -41,6 +41,9 @@ class LLMConfig:
     max_tokens: int = 160
     max_candidates: int = 40  # devices shown to the model at most; the rest are narrowed away
     min_confidence: float = 0.0  # below this, the hub asks "Did you mean ...?" instead of acting
+    # The share of the model's belief its chosen lines held; below it the model wanted to say
+    # something the home cannot do (a device that does not exist there), so the hub asks.
+    min_coverage: float = 0.01
     model: str | None = None  # remote: the server's model name (Ollama: e.g. qwen2.5:0.5b)
 
 
@@ -383,6 +386,7 @@ def _llm(r: _Reader, base: Path) -> LLMConfig:
         "max_tokens",
         "max_candidates",
         "min_confidence",
+        "min_coverage",
     )
     backend = r.text("backend", "embedded") or "embedded"
     if backend not in LLM_BACKENDS:
@@ -407,5 +411,6 @@ def _llm(r: _Reader, base: Path) -> LLMConfig:
         max_tokens=r.integer("max_tokens", 160, 16, 2048),
         max_candidates=r.integer("max_candidates", 40, 1, 1000),
         min_confidence=r.number("min_confidence", 0.0, 0.0, 1.0),
+        min_coverage=r.number("min_coverage", 0.01, 0.0, 1.0),
         model=r.text("model"),
     )

@@ -30,7 +30,10 @@ from hub.pipeline import Pipeline
 @click.option(
     "--limit", type=int, default=0, metavar="N", help="Run only the first N cases of each file."
 )
-def bench(case_files: tuple[str, ...], tier: str, failures: int, as_json: bool, limit: int) -> None:
+@click.option("--every", type=int, default=1, metavar="K", help="Run every K-th case (a sample).")
+def bench(
+    case_files: tuple[str, ...], tier: str, failures: int, as_json: bool, limit: int, every: int
+) -> None:
     """Run CASE_FILES and print, per file and per tag: n, exact accuracy, wrong-command rate,
     missed rate, p50/p95 latency and the tier mix. Exits 0 even when cases fail."""
     results: dict[str, Any] = {"files": []}
@@ -42,7 +45,8 @@ def bench(case_files: tuple[str, ...], tier: str, failures: int, as_json: bool, 
             pipeline = build_pipeline(load_config(case_file.config), tier)
             pipeline.warm()
             pipelines[case_file.config] = pipeline
-        cases = case_file.cases[:limit] if limit else case_file.cases
+        cases = case_file.cases[:: max(every, 1)]
+        cases = cases[:limit] if limit else cases
         outcomes = []
         for case in cases:
             request = make_request(

@@ -13,6 +13,7 @@ take a JSON-schema response format). Values are range-checked by the validator a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,12 @@ HVAC_MODES = ("off", "heat", "cool", "auto", "heat_cool", "dry", "fan_only")
 
 # Plural nouns for group commands, by domain and (for covers) device class.
 GROUP_NOUNS = {"light": "lights", "fan": "fans", "switch": "switches", "media_player": "speakers"}
+SINGULAR = {
+    "lights": "light", "fans": "fan", "switches": "switch", "speakers": "speaker",
+    "blinds": "blind", "curtains": "curtain", "shades": "shade", "shutters": "shutter",
+    "windows": "window", "garage doors": "garage door", "doors": "door", "awnings": "awning",
+    "gates": "gate", "covers": "cover",
+}  # fmt: skip
 COVER_NOUNS = {
     "blind": "blinds", "curtain": "curtains", "shade": "shades", "shutter": "shutters",
     "window": "windows", "garage": "garage doors", "door": "doors", "awning": "awnings",
@@ -58,10 +65,11 @@ class CommandLanguage:
     free: list[FreeForm] = field(default_factory=list)
     patterns: list[str] = field(default_factory=list)  # one regex per form, for JSON schema
     labels: dict[str, str] = field(default_factory=dict)  # entity id -> label used in lines
+    whole_home: set[str] = field(default_factory=set)  # lines for every device of a kind
 
     def parse(self, line: str) -> tuple[Command, ...] | None:
         """The commands a line means; None for a line outside the language."""
-        line = " ".join(line.strip().split())
+        line = " ".join(line.strip().lower().split())
         if line in self.lines:
             return self.lines[line]
         for form in self.free:
@@ -105,19 +113,30 @@ def build_language(registry: Registry, devices: Sequence[Device] | None = None) 
 
 
 def device_labels(registry: Registry, devices: Iterable[Device]) -> dict[str, str]:
-    """The name each device goes by in lines: its name, or "Name (Area)" when names repeat."""
+    """The name each device goes by in lines: its name in lower case (as people type it), or
+    "name in area" when several devices share a name."""
     devices = [d for d in devices if d.domain in DOMAIN_FORMS]
     counts: dict[str, int] = {}
     for device in devices:
-        counts[device.name.casefold()] = counts.get(device.name.casefold(), 0) + 1
+        counts[_lower(device.name)] = counts.get(_lower(device.name), 0) + 1
     labels: dict[str, str] = {}
     for device in devices:
-        label = device.name
-        if counts[device.name.casefold()] > 1:
+        label = _lower(device.name)
+        if counts[label] > 1:
             area = registry.area(device.area)
-            label = f"{device.name} ({area.name if area else device.entity_id})"
-        labels[device.entity_id] = " ".join(label.split())
+            label = f"{label} in {_lower(area.name)}" if area else device.entity_id
+        labels[device.entity_id] = label
+    taken: dict[str, str] = {}
+    for entity_id, label in list(labels.items()):
+        if label in taken:  # still shared (same name, same area): ids are unique
+            labels[entity_id] = entity_id
+            labels[taken[label]] = taken[label]
+        taken[label] = entity_id
     return labels
+
+
+def _lower(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 class _Builder:
@@ -136,12 +155,16 @@ class _Builder:
         before: str,
         values: Iterable[int],
         make: Callable[[int], Command],
-        after: str = "",
+        units: tuple[str, ...] = ("", "%"),
     ) -> None:
+        """Lines for every value, bare and with each unit ("to 50", "to 50%")."""
         values = list(values)
         for value in values:
-            self.line(f"{before}{value}{after}", make(value))
-        self.lang.patterns.append(re.escape(before) + _number_regex(values) + re.escape(after))
+            command = make(value)
+            for unit in units:
+                self.line(f"{before}{value}{unit}", command)
+        unit_regex = "(" + "|".join(re.escape(u) for u in units) + ")"
+        self.lang.patterns.append(re.escape(before) + _number_regex(values) + unit_regex)
 
     def choices(self, before: str, options: dict[str, Command]) -> None:
         for word, command in options.items():
@@ -170,29 +193,50 @@ def _temperature_range(device: Device) -> range:
 
 
 # -- per-domain device forms ------------------------------------------------------------------
+# Several verbs may say the same thing ("switch off", "turn off"): the model keeps the words it
+# would use anyway, and every one of them maps to the same command.
+
+DEGREES = ("", "°", " degrees")
+ON = ("turn on", "switch on", "activate")
+OFF = ("turn off", "switch off")
+
+
+def _verbs(b: _Builder, verbs: Iterable[str], target: str, command: Command) -> None:
+    for verb in verbs:
+        b.fixed(f"{verb} {target}", command)
+        if verb in ON[:2] or verb in OFF:  # "kitchen lights off", the way people say it
+            b.fixed(f"{target} {verb.split()[-1]}", command)
+
+
+def _brightness(b: _Builder, target: str, make: Callable[..., Command]) -> None:
+    b.numbers(f"set {target} brightness to ", range(0, 101), lambda v: make(brightness_pct=v))
+    b.fixed(f"dim {target}", make(brightness_step_pct=-LIGHT_STEP_PCT))
+    b.fixed(f"brighten {target}", make(brightness_step_pct=LIGHT_STEP_PCT))
+
+
+def _colors(
+    b: _Builder, target: str, devices: Sequence[Device], make: Callable[..., Command]
+) -> None:
+    options: dict[str, Command] = {}
+    if all(d.supports("color") for d in devices):
+        options.update({c: make(color_name=c) for c in COLORS})
+    if all(d.supports("color_temp") for d in devices):
+        options.update({w: make(color_temp_kelvin=k) for w, k in WHITES.items()})
+    if options:
+        b.choices(f"set {target} color to ", options)
 
 
 def _light(b: _Builder, d: Device, x: str) -> None:
-    b.fixed(f"turn on {x}", _cmd(d, "turn_on"))
-    b.fixed(f"turn off {x}", _cmd(d, "turn_off"))
+    _verbs(b, ON, x, _cmd(d, "turn_on"))
+    _verbs(b, OFF, x, _cmd(d, "turn_off"))
     if d.supports("brightness"):
-        b.numbers(
-            f"set {x} brightness to ", range(0, 101), lambda v: _cmd(d, "turn_on", brightness_pct=v)
-        )
-        b.fixed(f"dim {x}", _cmd(d, "turn_on", brightness_step_pct=-LIGHT_STEP_PCT))
-        b.fixed(f"brighten {x}", _cmd(d, "turn_on", brightness_step_pct=LIGHT_STEP_PCT))
-    options: dict[str, Command] = {}
-    if d.supports("color"):
-        options.update({c: _cmd(d, "turn_on", color_name=c) for c in COLORS})
-    if d.supports("color_temp"):
-        options.update({w: _cmd(d, "turn_on", color_temp_kelvin=k) for w, k in WHITES.items()})
-    if options:
-        b.choices(f"set {x} color to ", options)
+        _brightness(b, x, lambda **data: _cmd(d, "turn_on", **data))
+    _colors(b, x, [d], lambda **data: _cmd(d, "turn_on", **data))
 
 
 def _on_off(b: _Builder, d: Device, x: str) -> None:
-    b.fixed(f"turn on {x}", _cmd(d, "turn_on"))
-    b.fixed(f"turn off {x}", _cmd(d, "turn_off"))
+    _verbs(b, ON, x, _cmd(d, "turn_on"))
+    _verbs(b, OFF, x, _cmd(d, "turn_off"))
 
 
 def _fan(b: _Builder, d: Device, x: str) -> None:
@@ -205,27 +249,24 @@ def _fan(b: _Builder, d: Device, x: str) -> None:
         b.fixed(f"slow down {x}", _cmd(d, "decrease_speed"))
 
 
+def _position(b: _Builder, x: str, make: Callable[[int], Command]) -> None:
+    b.numbers(f"set {x} position to ", range(0, 101), make)
+    b.numbers(f"open {x} to ", range(0, 101), make)
+
+
 def _cover(b: _Builder, d: Device, x: str) -> None:
-    b.fixed(f"open {x}", _cmd(d, "open_cover"))
-    b.fixed(f"close {x}", _cmd(d, "close_cover"))
+    _verbs(b, ("open",), x, _cmd(d, "open_cover"))
+    _verbs(b, ("close", "shut"), x, _cmd(d, "close_cover"))
     b.fixed(f"stop {x}", _cmd(d, "stop_cover"))
     if d.supports("position"):
-        b.numbers(
-            f"set {x} position to ",
-            range(0, 101),
-            lambda v: _cmd(d, "set_cover_position", position=v),
-        )
+        _position(b, x, lambda v: _cmd(d, "set_cover_position", position=v))
 
 
 def _valve(b: _Builder, d: Device, x: str) -> None:
-    b.fixed(f"open {x}", _cmd(d, "open_valve"))
-    b.fixed(f"close {x}", _cmd(d, "close_valve"))
+    _verbs(b, ("open",), x, _cmd(d, "open_valve"))
+    _verbs(b, ("close", "shut"), x, _cmd(d, "close_valve"))
     if d.supports("position"):
-        b.numbers(
-            f"set {x} position to ",
-            range(0, 101),
-            lambda v: _cmd(d, "set_valve_position", position=v),
-        )
+        _position(b, x, lambda v: _cmd(d, "set_valve_position", position=v))
 
 
 def _climate(b: _Builder, d: Device, x: str) -> None:
@@ -234,6 +275,7 @@ def _climate(b: _Builder, d: Device, x: str) -> None:
         f"set {x} temperature to ",
         _temperature_range(d),
         lambda v: _cmd(d, "set_temperature", temperature=v),
+        DEGREES,
     )
     modes = d.state.attributes.get("hvac_modes")
     allowed = [m for m in HVAC_MODES if not isinstance(modes, list) or m in modes]
@@ -248,10 +290,17 @@ def _lock(b: _Builder, d: Device, x: str) -> None:
 def _media(b: _Builder, d: Device, x: str) -> None:
     _on_off(b, d, x)
     b.fixed(f"pause {x}", _cmd(d, "media_pause"))
-    b.fixed(f"resume {x}", _cmd(d, "media_play"))
+    _verbs(b, ("resume", "unpause", "play"), x, _cmd(d, "media_play"))
     b.fixed(f"stop {x}", _cmd(d, "media_stop"))
-    b.fixed(f"next track on {x}", _cmd(d, "media_next_track"))
-    b.fixed(f"previous track on {x}", _cmd(d, "media_previous_track"))
+    for verb in ("next track on", "skip track on"):
+        b.fixed(f"{verb} {x}", _cmd(d, "media_next_track"))
+    for verb in (
+        "previous track on",
+        "go back a track on",
+        "play the previous track on",
+        "replay the last track on",
+    ):
+        b.fixed(f"{verb} {x}", _cmd(d, "media_previous_track"))
     b.numbers(
         f"set {x} volume to ", range(0, 101), lambda v: _cmd(d, "volume_set", volume_level=v / 100)
     )
@@ -266,14 +315,15 @@ def _vacuum(b: _Builder, d: Device, x: str) -> None:
     b.fixed(f"stop {x}", _cmd(d, "stop"))
     b.fixed(f"pause {x}", _cmd(d, "pause"))
     b.fixed(f"send {x} home", _cmd(d, "return_to_base"))
+    b.fixed(f"dock {x}", _cmd(d, "return_to_base"))
 
 
 def _scene(b: _Builder, d: Device, x: str) -> None:
-    b.fixed(f"activate {x}", _cmd(d, "turn_on"))
+    _verbs(b, ("activate", "turn on"), x, _cmd(d, "turn_on"))
 
 
 def _script(b: _Builder, d: Device, x: str) -> None:
-    b.fixed(f"run {x}", _cmd(d, "turn_on"))
+    _verbs(b, ("run", "turn on"), x, _cmd(d, "turn_on"))
 
 
 def _todo(b: _Builder, d: Device, x: str) -> None:
@@ -301,63 +351,84 @@ def _device_forms(b: _Builder, device: Device, label: str) -> None:
     DOMAIN_FORMS[device.domain](b, device, label)
 
 
-# -- group forms: "turn off lights in Kitchen", "close blinds on Upstairs" -----------------------
+# -- group forms: "turn off kitchen lights", "close upstairs blinds", "turn off all lights" -----
+
+
+def _places(registry: Registry, devices: Sequence[Device]) -> list[tuple[str, list[Device]]]:
+    """("all", every device), then each area and floor (by name and aliases) with its devices."""
+    places: list[tuple[str, list[Device]]] = [("all", list(devices))]
+    for area in registry.areas:
+        members = [d for d in devices if d.area == area.id]
+        places.extend((_lower(name), members) for name in dict.fromkeys(area.names))
+    for floor in registry.floors:
+        on_floor = {d.entity_id for d in registry.on_floor(floor.id)}
+        members = [d for d in devices if d.entity_id in on_floor]
+        places.extend((_lower(name), members) for name in dict.fromkeys(floor.names))
+    return places
+
+
+def _scopes(place: str, noun: str) -> list[str]:
+    """The ways to name a group: "kitchen lights", "the kitchen light", "all the lights"..."""
+    singular = SINGULAR.get(noun, noun)
+    if place == "all":
+        return [f"all {noun}", f"all the {noun}", f"every {singular}"]
+    return [
+        f"{place} {noun}",
+        f"the {place} {noun}",
+        f"{place} {singular}",
+        f"the {place} {singular}",
+    ]
 
 
 def _group_forms(b: _Builder, registry: Registry, devices: Sequence[Device]) -> None:
-    places: list[tuple[str, set[str]]] = [("", {d.entity_id for d in devices})]
-    for area in registry.areas:
-        places.append((f" in {area.name}", {d.entity_id for d in devices if d.area == area.id}))
-    for floor in registry.floors:
-        on_floor = {d.entity_id for d in registry.on_floor(floor.id)}
-        places.append(
-            (f" on {floor.name}", {d.entity_id for d in devices if d.entity_id in on_floor})
-        )
-    by_id = {d.entity_id: d for d in devices}
     labels = b.lang.labels
-    for where, ids in places:
-        groups = _groups([by_id[i] for i in sorted(ids) if i in by_id])
-        for noun, members in groups.items():
-            if len(members) < 2 and where == "":
-                continue
-            domain = members[0].domain
-            scope = f"all {noun}" if where == "" else f"{noun}{where}"
-            verbs = _group_verbs(domain)
-            for verb, service in verbs:
-                b.fixed(f"{verb} {scope}", _group_cmd(members, service))
-                if domain == "light" and len(members) > 2:
-                    for skip in members:
-                        rest = [m for m in members if m is not skip]
-                        b.line(
-                            f"{verb} {scope} except {labels[skip.entity_id]}",
-                            _group_cmd(rest, service),
-                        )
-            if domain == "light":
-                dimmable = [m for m in members if m.supports("brightness")]
+    for place, members in _places(registry, devices):
+        for noun, group in _groups(members).items():
+            domain = group[0].domain
+            dimmable = [m for m in group if m.supports("brightness")]
+            positioned = [m for m in group if m.supports("position")]
+            for scope in _scopes(place, noun):
+                before = set(b.lang.lines) if place == "all" else set()
+                for verb, service in _group_verbs(domain):
+                    _verbs(b, (verb,), scope, _group_cmd(group, service))
+                    if domain == "light" and len(group) > 2 and scope == f"{place} {noun}":
+                        for skip in group:
+                            rest = [m for m in group if m is not skip]
+                            b.line(
+                                f"{verb} {scope} except {labels[skip.entity_id]}",
+                                _group_cmd(rest, service),
+                            )
+                if scope.startswith("the "):
+                    continue  # settings: "set kitchen lights brightness to 50" only
+                if domain == "light":
+                    if dimmable:
+                        _brightness(b, scope, functools.partial(_group_cmd, dimmable, "turn_on"))
+                    _colors(b, scope, group, functools.partial(_group_cmd, group, "turn_on"))
+                if domain == "cover" and positioned:
+                    _position(b, scope, _valued(positioned, "set_cover_position", "position"))
+                if place == "all":
+                    b.lang.whole_home.update(set(b.lang.lines) - before)
+            if domain == "light" and place != "all":
+                # "set kitchen brightness to 50", "set kitchen color to red"
                 if dimmable:
-                    b.numbers(
-                        f"set {scope} brightness to ",
-                        range(0, 101),
-                        lambda v, ms=dimmable: _group_cmd(ms, "turn_on", brightness_pct=v),  # type: ignore[misc]
-                    )
-                    b.fixed(
-                        f"dim {scope}",
-                        _group_cmd(dimmable, "turn_on", brightness_step_pct=-LIGHT_STEP_PCT),
-                    )
-                    b.fixed(
-                        f"brighten {scope}",
-                        _group_cmd(dimmable, "turn_on", brightness_step_pct=LIGHT_STEP_PCT),
-                    )
-            if domain == "cover":
-                positioned = [m for m in members if m.supports("position")]
-                if positioned:
-                    b.numbers(
-                        f"set {scope} position to ",
-                        range(0, 101),
-                        lambda v, ms=positioned: _group_cmd(ms, "set_cover_position", position=v),  # type: ignore[misc]
-                    )
-    # "except" lines are listed only as lines; their regex form:
-    b.lang.patterns.append(r"(turn on|turn off) (all lights|lights (in|on) [^\n]+) except [^\n]+")
+                    _brightness(b, place, functools.partial(_group_cmd, dimmable, "turn_on"))
+                _colors(b, place, group, functools.partial(_group_cmd, group, "turn_on"))
+        players = [d for d in members if d.domain == "media_player"]
+        if players and place != "all":
+            b.numbers(
+                f"set {place} volume to ",
+                range(0, 101),
+                _valued(players, "volume_set", "volume_level", scale=0.01),
+            )
+        climates = [d for d in members if d.domain == "climate"]
+        if climates and place != "all":
+            b.numbers(
+                f"set {place} temperature to ",
+                range(0, 101),
+                _valued(climates, "set_temperature", "temperature"),
+                DEGREES,
+            )
+    b.lang.patterns.append(r"(turn on|switch on|turn off|switch off) [^\n]+ lights except [^\n]+")
 
 
 def _groups(devices: Sequence[Device]) -> dict[str, list[Device]]:
@@ -375,10 +446,21 @@ def _groups(devices: Sequence[Device]) -> dict[str, list[Device]]:
 
 def _group_verbs(domain: str) -> list[tuple[str, str]]:
     if domain == "cover":
-        return [("open", "open_cover"), ("close", "close_cover")]
+        return [("open", "open_cover"), ("close", "close_cover"), ("shut", "close_cover")]
     if domain == "media_player":
         return [("pause", "media_pause"), ("turn off", "turn_off")]
-    return [("turn on", "turn_on"), ("turn off", "turn_off")]
+    return [(v, "turn_on") for v in ON] + [(v, "turn_off") for v in OFF]
+
+
+def _valued(
+    members: Sequence[Device], service: str, key: str, scale: float = 1
+) -> Callable[[int], Command]:
+    def make(value: int) -> Command:
+        return _group_cmd(
+            members, service, **{key: round(value * scale, 4) if scale != 1 else value}
+        )
+
+    return make
 
 
 def _group_cmd(members: Sequence[Device], service: str, **data: Any) -> Command:

@@ -32,7 +32,8 @@ TRIE_CACHE_SIZE = 8
 @dataclass(frozen=True)
 class LineAnswer:
     lines: tuple[str, ...]
-    confidence: float = 1.0  # lowest probability of a choice (1.0 when unknown)
+    confidence: float = 1.0  # lowest probability of a choice among allowed tokens (1.0: unknown)
+    coverage: float = 1.0  # lowest share of the model's belief on allowed tokens (1.0: unknown)
     ms: float = 0.0
     generated_tokens: int = 0
     evaluated_tokens: int = 0  # prompt tokens evaluated for this request (0 when unknown)
@@ -107,6 +108,7 @@ class TrieLines:
         return LineAnswer(
             lines=tuple(result.lines),
             confidence=result.confidence,
+            coverage=result.coverage,
             ms=result.ms,
             generated_tokens=result.generated,
             evaluated_tokens=result.evaluated,

@@ -86,14 +86,20 @@ class TrieAnswer:
     generated: int  # tokens the model chose
     forced: int  # tokens fed because the trie allowed only them
     confidence: float
+    coverage: float
 
 
 class _TokenModel:
-    """hub.llm.trie.TokenModel on a llama-cpp-python ``Llama`` (the caller holds the lock)."""
+    """hub.llm.trie.TokenModel on a llama-cpp-python ``Llama`` (the caller holds the lock).
 
-    def __init__(self, llm: Llama) -> None:
+    A token's score counts its case variants too (" TV" for " tv"): the lines are lower case,
+    the model copies the user's case, and both mean the same device.
+    """
+
+    def __init__(self, llm: Llama, variants: dict[int, Any]) -> None:
         self._llm = llm
         self._n_vocab = int(llm.n_vocab())
+        self._variants = variants
 
     def feed(self, tokens: Sequence[int]) -> None:
         if tokens:
@@ -107,8 +113,26 @@ class _TokenModel:
         return np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
 
     def logits(self, token_ids: Sequence[int]) -> list[float]:
+        import numpy as np
+
         logits = self._logits()
-        return [float(logits[t]) for t in token_ids]
+        scores = []
+        for token in token_ids:
+            same = self._variants.get(token)
+            if same is None:
+                scores.append(float(logits[token]))
+            else:
+                values = logits[same]
+                top = float(values.max())
+                scores.append(top + float(np.log(np.exp(values - top).sum())))
+        return scores
+
+    def log_total(self) -> float:
+        import numpy as np
+
+        logits = self._logits()
+        top = float(logits.max())
+        return top + float(np.log(np.exp(logits - top).sum()))
 
     def free_token(self) -> int:
         import numpy as np
@@ -145,6 +169,7 @@ class LlamaBackend:
         self.last_stats: EvalStats | None = None
         self.fast_grammar = fast_grammar
         self._greedy_sampler: GrammarGreedy | None = None
+        self._variants: dict[int, Any] | None = None
         start = time.perf_counter()
         self._llama: Llama | None = _load(self.model_path, n_ctx, self.n_threads, n_batch)
         self.load_ms = (time.perf_counter() - start) * 1000
@@ -249,7 +274,7 @@ class LlamaBackend:
             try:
                 llm.n_tokens = reuse  # eval() drops the KV cache beyond this point
                 llm.eval(tokens[reuse:])
-                model = _TokenModel(llm)
+                model = _TokenModel(llm, self._case_variants(llm))
                 newline = self._newline(llm)
                 result = decode(
                     model, trie, newline=newline, end=llm.token_eos(), max_lines=max_lines
@@ -270,8 +295,36 @@ class LlamaBackend:
             result.confidence,
         )
         return TrieAnswer(
-            lines, ms, len(tokens) - reuse, result.generated, result.forced, result.confidence
+            lines,
+            ms,
+            len(tokens) - reuse,
+            result.generated,
+            result.forced,
+            result.confidence,
+            result.coverage,
         )
+
+    def _case_variants(self, llm: Llama) -> dict[int, Any]:
+        """Token id -> the ids of every token with the same text in lower case (built once)."""
+        if self._variants is None:
+            import numpy as np
+
+            started = time.perf_counter()
+            groups: dict[bytes, list[int]] = {}
+            for token in range(int(llm.n_vocab())):
+                text = llm.detokenize([token], special=False)
+                if text:
+                    groups.setdefault(text.lower(), []).append(token)
+            self._variants = {
+                token: np.array(ids, dtype=np.int64)
+                for ids in groups.values()
+                if len(ids) > 1
+                for token in ids
+            }
+            log.debug(
+                "case variants of the vocabulary in %.0f ms", (time.perf_counter() - started) * 1000
+            )
+        return self._variants
 
     def _newline(self, llm: Llama) -> int:
         tokens = llm.tokenize(b"\n", add_bos=False, special=False)

@@ -29,6 +29,11 @@ class TokenModel(Protocol):
         """The next-token logits of ``token_ids``."""
         ...
 
+    def log_total(self) -> float:
+        """log(sum(exp(logit))) over the whole vocabulary, to tell how much of the model's
+        belief the allowed tokens hold."""
+        ...
+
     def free_token(self) -> int:
         """The best next token for free text (no special tokens, no newlines inside a word);
         the model's newline or end token when it would rather end the line."""
@@ -80,6 +85,7 @@ class Decoded:
     generated: int  # tokens chosen by the model
     forced: int  # tokens fed because only one continuation was allowed
     confidence: float  # the lowest probability of a choice, among the allowed tokens
+    coverage: float  # the lowest share of the model's whole belief the allowed tokens held
 
 
 def decode(
@@ -96,7 +102,7 @@ def decode(
     current: list[int] = []
     node = trie.root
     generated = forced = 0
-    confidence = 1.0
+    confidence = coverage = 1.0
 
     def finish_line(token: int) -> bool:
         """Close the current line; True when decoding goes on with another line."""
@@ -140,6 +146,8 @@ def decode(
         scores = model.logits(candidates)
         best = max(range(len(candidates)), key=scores.__getitem__)
         confidence = min(confidence, _probability(scores, best))
+        total = model.log_total()
+        coverage = min(coverage, sum(math.exp(x - total) for x in scores))
         token = candidates[best]
         generated += 1
         if token in (end, newline):
@@ -149,7 +157,7 @@ def decode(
         model.feed([token])
         current.append(token)
         node = node.children[token]
-    return Decoded(tuple(lines), generated, forced, confidence)
+    return Decoded(tuple(lines), generated, forced, confidence, min(coverage, 1.0))
 
 
 def _probability(scores: Sequence[float], best: int) -> float:

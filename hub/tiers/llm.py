@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -56,6 +57,7 @@ class _Context:
     key: str
     language: CommandLanguage
     prompt: Prompt
+    whole_home: frozenset[str]  # left out when the request names a room or floor
 
 
 class LLMTier:
@@ -67,6 +69,7 @@ class LLMTier:
         *,
         max_candidates: int = 40,
         min_confidence: float = 0.0,
+        min_coverage: float = 0.0,
     ) -> None:
         self._factory = model_factory
         self._model: LineModel | None = None
@@ -74,6 +77,7 @@ class LLMTier:
         self._contexts: dict[str, _Context] = {}
         self.max_candidates = max_candidates
         self.min_confidence = min_confidence
+        self.min_coverage = min_coverage
 
     # -- model ------------------------------------------------------------------------------
     def model(self) -> LineModel:
@@ -99,12 +103,15 @@ class LLMTier:
                 context.prompt, user=user_message(request.text, area.name if area else None)
             )
             model = self.model()
-            answer = model.answer(prompt, context.language, context.key)
+            # A request that names a room or floor ("all the lights in here") never means the
+            # whole home: those lines are left out, so "all" cannot pull the model there.
+            exclude = context.whole_home if mentions_place(request, registry) else frozenset()
+            answer = model.answer(prompt, context.language, context.key, exclude=exclude)
             commands, refused = self._read(answer, context.language, registry)
             if refused:
                 log.info("Asking the model again without %s", sorted(refused))
                 answer = model.answer(
-                    prompt, context.language, context.key, exclude=frozenset(refused)
+                    prompt, context.language, context.key, exclude=exclude | refused
                 )
                 commands, refused = self._read(answer, context.language, registry)
         except HubError as exc:
@@ -114,10 +121,11 @@ class LLMTier:
                 error=ErrorInfo(exc.code, str(exc)),
             )
         detail = (
-            f"{answer.raw!r} conf={answer.confidence:.2f} "
+            f"{answer.raw!r} conf={answer.confidence:.2f} cover={answer.coverage:.3f} "
             f"gen={answer.generated_tokens} eval={answer.evaluated_tokens}"
         )
-        if commands and answer.confidence < self.min_confidence:
+        unsure = answer.confidence < self.min_confidence or answer.coverage < self.min_coverage
+        if commands and unsure:
             return TierResult(reply=_unsure(commands, registry), question=True, detail=detail)
         return TierResult(
             commands=tuple(commands), reply="" if commands else NO_ACTION_REPLY, detail=detail
@@ -128,8 +136,7 @@ class LLMTier:
     ) -> tuple[list[Command], set[str]]:
         commands: list[Command] = []
         refused: set[str] = set()
-        for line in answer.lines:
-            line = " ".join(line.split())
+        for line in dict.fromkeys(" ".join(x.split()) for x in answer.lines):
             if not line or line == NOTHING:
                 continue
             parsed = language.parse(line)
@@ -158,11 +165,30 @@ class LLMTier:
         context = self._contexts.get(key)
         if context is None:
             language = build_language(registry, actionable)
-            context = _Context(key, language, build_prompt(registry, actionable, language))
+            context = _Context(
+                key,
+                language,
+                build_prompt(registry, actionable, language),
+                frozenset(language.whole_home),
+            )
             if len(self._contexts) > 16:
                 self._contexts.clear()
             self._contexts[key] = context
         return context
+
+
+HERE_WORDS = re.compile(r"\b(here|this room|the room|my room|our room)\b", re.IGNORECASE)
+
+
+def mentions_place(request: Request, registry: Registry) -> bool:
+    """Whether the request names an area or floor, or says "here" where the area is known."""
+    if request.area and HERE_WORDS.search(request.text):
+        return True
+    text = f" {normalize_name(request.text)} "
+    names = [n for a in registry.areas for n in a.names] + [
+        n for f in registry.floors for n in f.names
+    ]
+    return any(f" {normalize_name(name)} " in text for name in names)
 
 
 def _actionable(device: Device) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from hub.llm.trie import TokenTrie, decode
@@ -34,6 +35,10 @@ class FakeModel:
 
     def free_token(self) -> int:
         return self._next()
+
+    def log_total(self) -> float:
+        # The whole vocabulary: the wanted token at 5.0, 200 others at 0.0.
+        return math.log(math.exp(5.0) + 200)
 
 
 def text(lines: tuple[list[int], ...]) -> list[str]:
@@ -84,3 +89,11 @@ def test_confidence_is_the_weakest_choice() -> None:
     trie = TokenTrie.build(["on", "off"], tokenize)
     result = decode(Unsure("on"), trie, newline=NEWLINE, end=END)
     assert result.confidence <= 0.5
+
+
+def test_coverage_is_low_when_the_model_wants_a_disallowed_token() -> None:
+    trie = TokenTrie.build(["turn on lamp", "nothing"], tokenize)
+    allowed = decode(FakeModel("turn on lamp"), trie, newline=NEWLINE, end=END)
+    bent = decode(FakeModel("turn on the garage"), trie, newline=NEWLINE, end=END)
+    assert allowed.coverage > 0.3
+    assert bent.coverage < 0.05

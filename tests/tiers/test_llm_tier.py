@@ -51,7 +51,7 @@ def tier_with(fake: FakeLines, **kw: float) -> LLMTier:
 
 def test_lines_become_commands(registry: Registry) -> None:
     fake = FakeLines()
-    fake.enqueue("turn off TV", "set Bedroom Radiator temperature to 21")
+    fake.enqueue("turn off tv", "set bedroom radiator temperature to 21")
     result = tier_with(fake).handle(
         Request("switch off the telly and warm up the bedroom"), registry
     )
@@ -62,30 +62,30 @@ def test_lines_become_commands(registry: Registry) -> None:
     ]
     prompt = fake.calls[0][0]
     assert prompt.user == "switch off the telly and warm up the bedroom"
-    assert "Bedroom Radiator" in prompt.system
+    assert "bedroom radiator" in prompt.system
 
 
 def test_the_request_area_is_given_to_the_model(registry: Registry) -> None:
     fake = FakeLines()
     tier_with(fake).handle(Request("lights on", area="kitchen"), registry)
-    assert fake.calls[0][0].user == "[in Kitchen] lights on"
+    assert fake.calls[0][0].user == "[in kitchen] lights on"
 
 
 def test_refused_line_is_excluded_and_asked_once_more(registry: Registry) -> None:
     fake = FakeLines()
-    fake.enqueue("set Bedroom Radiator temperature to 40")  # max_temp is 28
-    fake.enqueue("set Bedroom Radiator temperature to 25")
+    fake.enqueue("set bedroom radiator temperature to 40")  # max_temp is 28
+    fake.enqueue("set bedroom radiator temperature to 25")
     result = tier_with(fake).handle(Request("make the bedroom hot"), registry)
     assert result is not None
     assert [dict(c.data) for c in result.commands] == [{"temperature": 25}]
-    assert fake.calls[1][1] == frozenset({"set Bedroom Radiator temperature to 40"})
+    assert "set bedroom radiator temperature to 40" in fake.calls[1][1]
     assert len(fake.calls) == 2
 
 
 def test_at_most_one_retry_and_never_an_invalid_command(registry: Registry) -> None:
     fake = FakeLines()
-    fake.enqueue("set Bedroom Radiator temperature to 40")
-    fake.enqueue("set Bedroom Radiator temperature to 99", "turn on the moon")
+    fake.enqueue("set bedroom radiator temperature to 40")
+    fake.enqueue("set bedroom radiator temperature to 99", "turn on the moon")
     result = tier_with(fake).handle(Request("make the bedroom hot"), registry)
     assert result is not None and result.commands == ()
     assert len(fake.calls) == 2
@@ -100,7 +100,7 @@ def test_nothing_means_no_command(registry: Registry) -> None:
 
 def test_low_confidence_asks_instead_of_acting(registry: Registry) -> None:
     fake = FakeLines()
-    fake.enqueue("turn off TV")
+    fake.enqueue("turn off tv")
     result = tier_with(fake, min_confidence=0.95).handle(Request("tele aus"), registry)
     assert result is not None and result.commands == () and result.question
     assert "Did you mean" in result.reply and "TV" in result.reply
@@ -118,7 +118,7 @@ def test_a_missing_model_is_an_error_reply_not_a_crash(registry: Registry) -> No
 
 def test_templates_answer_first_and_the_model_only_on_a_miss(registry: Registry) -> None:
     fake = FakeLines()
-    fake.enqueue("turn on Coffee Machine")
+    fake.enqueue("turn on coffee machine")
     pipeline = Pipeline(registry, [TemplateTier(["en"]), tier_with(fake)])
     reply = pipeline.ask(Request("lock the front door"))
     assert reply.tier == "template" and not fake.calls
@@ -139,7 +139,7 @@ def test_large_homes_show_the_model_only_candidates() -> None:
     fake = FakeLines()
     tier_with(fake, max_candidates=10).handle(Request("turn off the light in room 42"), registry)
     system = fake.calls[0][0].system
-    assert "Room 42 Light" in system and system.count("- Room") == 10
+    assert "room 42 light" in system and system.count("- room") == 10
 
 
 @pytest.mark.parametrize("text", ["", "x"])
@@ -150,3 +150,14 @@ def test_prompt_prefix_is_identical_between_requests(registry: Registry, text: s
     tier.handle(Request(text or "second"), registry)
     a, b = fake.calls[0][0], fake.calls[1][0]
     assert a.system == b.system and a.examples == b.examples
+
+
+def test_a_request_naming_a_room_cannot_mean_the_whole_home(registry: Registry) -> None:
+    fake = FakeLines()
+    tier = tier_with(fake)
+    tier.handle(Request("switch off all the lights in the kitchen"), registry)
+    tier.handle(Request("switch off all the lights in here", area="office"), registry)
+    tier.handle(Request("switch off all the lights"), registry)
+    local, here, everywhere = (exclude for _, exclude in fake.calls)
+    assert "turn off all lights" in local and local == here
+    assert everywhere == frozenset()
