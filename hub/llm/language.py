@@ -197,6 +197,15 @@ def _temperature_range(device: Device) -> range:
 # would use anyway, and every one of them maps to the same command.
 
 DEGREES = ("", "°", " degrees")
+PREVIOUS_TRACK = (
+    "previous track on",
+    "previous song on",
+    "last track on",
+    "go back on",
+    "go back a track on",
+    "play the previous track on",
+    "replay the last track on",
+)
 ON = ("turn on", "switch on", "activate")
 OFF = ("turn off", "switch off")
 
@@ -294,12 +303,7 @@ def _media(b: _Builder, d: Device, x: str) -> None:
     b.fixed(f"stop {x}", _cmd(d, "media_stop"))
     for verb in ("next track on", "skip track on"):
         b.fixed(f"{verb} {x}", _cmd(d, "media_next_track"))
-    for verb in (
-        "previous track on",
-        "go back a track on",
-        "play the previous track on",
-        "replay the last track on",
-    ):
+    for verb in PREVIOUS_TRACK:
         b.fixed(f"{verb} {x}", _cmd(d, "media_previous_track"))
     b.numbers(
         f"set {x} volume to ", range(0, 101), lambda v: _cmd(d, "volume_set", volume_level=v / 100)

@@ -145,5 +145,6 @@ def make_examples(
     if todo is not None:
         add(f"put milk on the {name(todo)}", f"add to {name(todo)}: milk")
     add("what's the weather like tomorrow?", NOTHING)
+    add("how are you today?", NOTHING)
     add("is the front door locked?", NOTHING)
     return examples

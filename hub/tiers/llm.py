@@ -32,6 +32,7 @@ from hub.validator import validate
 log = logging.getLogger(__name__)
 
 NO_ACTION_REPLY = "I can't help with that here."
+NOT_SURE_REPLY = "Sorry, I'm not sure what you want me to do."
 
 # Words that point at a domain, for choosing candidates in large homes.
 DOMAIN_WORDS = {
@@ -126,6 +127,8 @@ class LLMTier:
         )
         unsure = answer.confidence < self.min_confidence or answer.coverage < self.min_coverage
         if commands and unsure:
+            if answer.coverage < self.min_coverage / 10:  # far off: a guess is no help
+                return TierResult(reply=NOT_SURE_REPLY, question=True, detail=detail)
             return TierResult(reply=_unsure(commands, registry), question=True, detail=detail)
         return TierResult(
             commands=tuple(commands), reply="" if commands else NO_ACTION_REPLY, detail=detail
