@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
 echo "==> ruff" >&2
-.venv/bin/ruff check hub tests
-.venv/bin/ruff format --check hub tests
+.venv/bin/ruff check hub tests bench
+.venv/bin/ruff format --check hub tests bench
 echo "==> mypy" >&2
 .venv/bin/mypy hub
 echo "==> pytest" >&2

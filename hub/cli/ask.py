@@ -35,6 +35,11 @@ JSONL_KEYS = ("text", "area", "state", "id")
     show_default=True,
     help="Which tiers may answer (auto: templates, then the LLM).",
 )
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Publish the commands over MQTT, as `hub run` does (needs an mqtt: section).",
+)
 def ask(
     text: str | None,
     config_path: str | None,
@@ -42,6 +47,7 @@ def ask(
     as_json: bool,
     jsonl: bool,
     tier: str,
+    publish: bool,
 ) -> None:
     """Turn TEXT into validated device commands and print them.
 
@@ -57,6 +63,10 @@ def ask(
         raise click.UsageError("missing TEXT (or use --jsonl to read requests from stdin)")
     config = find_config(config_path)
     pipeline = build_pipeline(config, tier)
+    if publish:
+        from hub.mqtt.publish import publishing
+
+        pipeline = click.get_current_context().with_resource(publishing(pipeline, config))
     if jsonl:
         pipeline.warm(llm=False)  # the model loads on the first request that needs it
         run_jsonl(pipeline, sys.stdin.buffer, sys.stdout)

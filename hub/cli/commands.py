@@ -7,6 +7,7 @@ from hub.cli.ask import ask
 from hub.cli.bench import bench
 from hub.cli.inspect import config_group, devices
 from hub.cli.model import model
+from hub.cli.run import run
 
-for command in (ask, bench, devices, config_group, model):
+for command in (ask, bench, devices, config_group, model, run):
     cli.add_command(command)

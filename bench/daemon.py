@@ -1,0 +1,286 @@
+"""Benchmark the daemon: what it adds to a request, and how many it serves per second.
+
+    .venv/bin/python bench/daemon.py                  # own Mosquitto on a free port, example home
+    .venv/bin/python bench/daemon.py --json           # one JSON object
+    .venv/bin/python bench/daemon.py --port 1883      # an already running broker
+
+It starts a Mosquitto of its own (unless --port), runs the daemon in this process on the template
+tier, and talks to it with a real paho client over loopback:
+
+1. Overhead: requests one at a time. "hub" is measured inside the daemon, from the moment paho's
+   callback sees the request to the moment its actions are handed to the broker connection,
+   minus the pipeline's own time (the tier). "end to end" is what a client sees, from publishing
+   the request to receiving the action on the device topic, minus the pipeline's time: it adds
+   the two broker hops.
+2. Throughput: a window of requests kept in flight (below the queue size, so none is refused)
+   for a fixed time; requests answered per second, every answer checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hub.app import build_pipeline  # noqa: E402
+from hub.config import load_config  # noqa: E402
+from hub.mqtt.daemon import Daemon  # noqa: E402
+
+# Requests the template tier answers with one action each, across every binding type.
+REQUESTS = (
+    ("turn on the kitchen light", "zigbee2mqtt/Kitchen/Ceiling/set"),
+    ("lock the front door", "zigbee2mqtt/Front Door Lock/set"),
+    ("turn on the coffee machine", "cmnd/coffee/POWER"),
+    ("dim the big light to 30%", "cmnd/living_room_dimmer/Dimmer"),
+    ("turn off the sprinkler", "garden/garden_sprinkler/command"),
+    ("turn on the hallway light", "hub/action/light"),
+    ("set the living room blinds to 40%", "zigbee2mqtt/Living Room Blinds/set"),
+    ("close the garage door", "hub/action/cover"),
+)
+
+
+@contextmanager
+def mosquitto() -> Iterator[int]:
+    """A throwaway broker on a free loopback port."""
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp) / "mosquitto.conf"
+        conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError("mosquitto did not start") from None
+                    time.sleep(0.02)
+            yield port
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+class Probe:
+    """The benchmark's client: publishes requests, timestamps answers and device messages."""
+
+    def __init__(self, port: int) -> None:
+        self.cond = threading.Condition()
+        self.answers: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.actions: list[tuple[float, str]] = []
+        ready = threading.Event()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{os.getpid()}")
+        topics = ["bench/answers", "zigbee2mqtt/#", "cmnd/#", "garden/#", "hub/action/#"]
+        self.client.on_connect = lambda c, *a: c.subscribe([(t, 0) for t in topics])
+        self.client.on_subscribe = lambda *a: ready.set()
+        self.client.on_message = self._on_message
+        self.client.max_inflight_messages_set(1000)
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        if not ready.wait(10):
+            raise RuntimeError("the benchmark client could not subscribe")
+
+    def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
+        now = time.perf_counter()
+        with self.cond:
+            if msg.topic == "bench/answers":
+                body = json.loads(msg.payload)
+                self.answers[body["id"]] = (now, body)
+            else:
+                self.actions.append((now, msg.topic))
+            self.cond.notify_all()
+
+    def send(self, request_id: str, text: str) -> float:
+        payload = json.dumps({"text": text, "id": request_id, "reply_to": "bench/answers"})
+        sent = time.perf_counter()
+        self.client.publish("hub/request", payload, qos=0)
+        return sent
+
+    def wait(self, condition: Any, timeout: float = 30.0) -> None:
+        with self.cond:
+            if not self.cond.wait_for(condition, timeout):
+                raise RuntimeError("timed out waiting for the hub")
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def end_to_end(probe: Probe, n: int) -> list[float]:
+    """Requests one at a time: ms from publishing to the device message, minus the tier."""
+    out: list[float] = []
+    for i in range(n):
+        text, topic = REQUESTS[i % len(REQUESTS)]
+        with probe.cond:
+            probe.actions.clear()
+        sent = probe.send(f"o{i}", text)
+        probe.wait(lambda i=i: f"o{i}" in probe.answers and probe.actions)  # type: ignore[misc]
+        body = probe.answers.pop(f"o{i}")[1]
+        at, where = probe.actions[0]
+        if where != topic or "error" in body:
+            raise RuntimeError(f"unexpected outcome for {text!r}: {where} {body}")
+        out.append((at - sent) * 1000 - body["ms"])
+    return out
+
+
+def throughput(probe: Probe, seconds: float, window: int) -> dict[str, Any]:
+    with probe.cond:
+        probe.answers.clear()
+    sent = answered = 0
+    tier_ms: list[float] = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds or answered < sent:
+        while sent - answered < window and time.perf_counter() - start < seconds:
+            probe.send(f"t{sent}", REQUESTS[sent % len(REQUESTS)][0])
+            sent += 1
+        probe.wait(lambda: bool(probe.answers), 30)
+        with probe.cond:
+            answers = list(probe.answers.values())
+            probe.answers.clear()
+        for _, body in answers:
+            if "error" in body or not body["commands"]:
+                raise RuntimeError(f"request {body.get('id')} failed: {body}")
+            tier_ms.append(body["ms"])
+        answered += len(answers)
+    elapsed = time.perf_counter() - start
+    return {
+        "requests": answered,
+        "seconds": round(elapsed, 2),
+        "per_second": round(answered / elapsed, 1),
+        "tier_p50_ms": round(statistics.median(tier_ms), 3),
+    }
+
+
+def probe_process(port: int, args: argparse.Namespace, conn: Connection) -> None:
+    """The client side, in a process of its own so that it does not share the daemon's GIL."""
+    probe = Probe(port)
+    try:
+        for i in range(20):  # warm up: first matches, first publishes
+            probe.send(f"w{i}", REQUESTS[i % len(REQUESTS)][0])
+        probe.wait(lambda: len(probe.answers) == 20)
+        probe.answers.clear()
+        conn.send("ready")
+        conn.recv()
+        conn.send(end_to_end(probe, args.requests))
+        conn.recv()
+        conn.send(throughput(probe, args.seconds, args.window))
+    except Exception as exc:
+        conn.send(exc)
+    finally:
+        probe.close()
+
+
+def run(args: argparse.Namespace, port: int) -> dict[str, Any]:
+    config = load_config(args.config)
+    if config.mqtt is None:
+        raise SystemExit(f"{args.config} has no mqtt: section")
+    pipeline = build_pipeline(config, "template")
+    pipeline.warm()  # as `hub run` does: the template tier compiles its fast matcher
+    settings = replace(
+        config.mqtt, port=port, client_id=f"hub-bench-{os.getpid()}", discovery=False,
+        queue_size=max(config.mqtt.queue_size, args.window * 2), dedupe_seconds=0,
+    )  # fmt: skip
+    daemon = Daemon(pipeline, settings)
+    daemon.start()
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    child = multiprocessing.get_context("spawn").Process(
+        target=probe_process, args=(port, args, theirs), daemon=True
+    )
+    child.start()
+
+    def receive() -> Any:
+        if not ours.poll(args.seconds + 120):
+            raise SystemExit("the benchmark client stopped answering")
+        message = ours.recv()
+        if isinstance(message, Exception):
+            raise message
+        return message
+
+    try:
+        receive()  # warmed up
+        daemon.stats.overhead_ms.clear()
+        ours.send("go")
+        e2e = receive()
+        inside = list(daemon.stats.overhead_ms)
+        ours.send("go")
+        rate = receive()
+    finally:
+        child.join(10)
+        daemon.stop(2)
+    return {
+        "overhead": {
+            "requests": len(e2e),
+            "hub_p50_ms": round(statistics.median(inside), 3),
+            "hub_p95_ms": round(pct(inside, 95), 3),
+            "end_to_end_p50_ms": round(statistics.median(e2e), 3),
+            "end_to_end_p95_ms": round(pct(e2e, 95), 3),
+        },
+        "throughput": rate,
+        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default=str(ROOT / "config.example.yaml"))
+    parser.add_argument("--port", type=int, help="use a running broker on 127.0.0.1:PORT")
+    parser.add_argument("--requests", type=int, default=500, help="overhead: requests")
+    parser.add_argument("--seconds", type=float, default=10.0, help="throughput: duration")
+    parser.add_argument("--window", type=int, default=16, help="throughput: requests in flight")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    with mosquitto() if args.port is None else _given(args.port) as port:
+        result = run(args, port)
+    if args.json:
+        print(json.dumps(result))
+        return
+    o, t = result["overhead"], result["throughput"]
+    hub, e2e = (o["hub_p50_ms"], o["hub_p95_ms"]), (o["end_to_end_p50_ms"], o["end_to_end_p95_ms"])
+    print(
+        f"overhead: request received -> action published, minus the tier ({o['requests']} requests)"
+    )
+    print(f"  in the hub:  p50 {hub[0]:.3f} ms  p95 {hub[1]:.3f} ms  (target: p50 <= 5)")
+    print(f"  end to end:  p50 {e2e[0]:.3f} ms  p95 {e2e[1]:.3f} ms  (with two broker hops)")
+    print(f"throughput: template tier, {args.window} in flight for {t['seconds']} s")
+    rate, n, tier = t["per_second"], t["requests"], t["tier_p50_ms"]
+    print(f"  {rate:.1f} requests/s  ({n} answered, tier p50 {tier:.2f} ms; target >= 200)")
+
+
+@contextmanager
+def _given(port: int) -> Iterator[int]:
+    yield port
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""``hub run``: the daemon. Requests over MQTT in, validated actions to the devices out.
+
+Under systemd (``systemd/hub.service``, ``Type=notify``) it says READY once it serves, keeps a
+STATUS line, pings the watchdog only while healthy, and on SIGTERM finishes what is queued,
+publishes ``offline`` and exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+import click
+
+from hub.app import TIER_CHOICES, build_pipeline, find_config
+from hub.cli.options import config_option
+from hub.errors import ConfigError
+from hub.mqtt.daemon import Daemon
+from hub.systemd import Watchdog, notify, watchdog_interval
+
+_LOGGER = logging.getLogger(__name__)
+
+STATUS_EVERY = 10.0  # seconds between STATUS= updates to systemd
+
+
+@click.command("run")
+@config_option
+@click.option(
+    "--tier",
+    type=click.Choice(TIER_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Which tiers may answer (auto: templates, then the LLM).",
+)
+@click.option(
+    "--drain",
+    type=click.FloatRange(0, 300),
+    default=10.0,
+    show_default=True,
+    help="Seconds to finish queued requests after SIGTERM.",
+)
+def run(config_path: str | None, tier: str, drain: float) -> None:
+    """Run the hub: requests over MQTT in, actions to the devices out, answers back.
+
+    \b
+    Topics (prefix "hub" by default):
+      hub/request     text, or JSON {"text", "area", "id", "reply_to"}
+      hub/command     a command {"action", "target", "data"}, validated like any other
+      hub/response    the answers (or the request's reply_to / MQTT 5 response topic)
+      hub/status      retained online/offline
+      hub/action/<domain>  commands for Home Assistant (devices without another binding)
+    \b
+    Example:
+      hub run --config config.example.yaml
+      mosquitto_pub -t hub/request -m "turn on the kitchen light"
+    """
+    config = find_config(config_path)
+    if config.mqtt is None:
+        raise ConfigError("mqtt", "hub run needs an mqtt: section (see config.example.yaml)")
+    _setup_logging()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        _LOGGER.info(
+            "Got %s: finishing queued requests, then stopping", signal.Signals(signum).name
+        )
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    pipeline = build_pipeline(config, tier)
+    pipeline.warm()  # the fast matcher, the model and its prompt: no request waits for them
+    if stop.is_set():  # stopped while warming up: nothing to drain
+        return
+    daemon = Daemon(pipeline, config.mqtt)
+    daemon.start()
+    notify("READY=1")
+    notify(f"STATUS={daemon.status()}")
+    interval = watchdog_interval()
+    watchdog = Watchdog(daemon.healthy, interval) if interval else None
+    if watchdog is not None:
+        watchdog.start()
+    _LOGGER.info(
+        "hub is running: %d devices, tiers %s, requests on %s",
+        len(pipeline.registry.devices),
+        ", ".join(t.name for t in pipeline.tiers) or "none",
+        daemon.topics.request,
+    )
+    failed = False
+    while not stop.wait(STATUS_EVERY):
+        notify(f"STATUS={daemon.status()}")
+        if not daemon.alive():
+            _LOGGER.error("A hub thread died; exiting so that systemd restarts the hub")
+            failed = True
+            break
+    notify("STOPPING=1")
+    daemon.stop(drain)
+    if watchdog is not None:
+        watchdog.stop()
+    _LOGGER.info("hub stopped")
+    if failed:
+        sys.exit(1)
+
+
+def _setup_logging() -> None:
+    """INFO by default; under journald without timestamps (journald adds them)."""
+    root = logging.getLogger()
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    if not os.environ.get("JOURNAL_STREAM"):
+        fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for handler in root.handlers:
+            handler.setFormatter(fmt)

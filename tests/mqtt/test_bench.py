@@ -1,0 +1,31 @@
+"""bench/daemon.py stays runnable: a short run against its own broker, read as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.mqtt.conftest import MOSQUITTO
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "daemon.py"
+
+
+@pytest.mark.skipif(not os.access(MOSQUITTO, os.X_OK), reason="mosquitto is not installed")
+def test_the_daemon_benchmark_runs_and_reports() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCH), "--requests", "30", "--seconds", "0.5", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["overhead"]["requests"] == 30
+    assert 0 < result["overhead"]["hub_p50_ms"] < 100  # the target is 5; this only checks sense
+    assert result["throughput"]["requests"] > 0 and result["throughput"]["per_second"] > 0

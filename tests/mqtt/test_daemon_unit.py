@@ -1,0 +1,252 @@
+"""The daemon's queue, worker, refusals and shutdown, with a fake link and a scripted pipeline:
+sharper than a broker for timing questions (full queue, stale request, drain deadline)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from hub.bindings import OutMessage
+from hub.config import Config, MQTTConfig
+from hub.messages import Command, Reply, Request
+from hub.mqtt import daemon as daemon_module
+from hub.mqtt.daemon import Daemon
+from hub.mqtt.inbound import Inbound
+from hub.pipeline import Pipeline
+from hub.registry import Registry
+from tests.mqtt.conftest import wait_until
+
+COFFEE = Command("switch.turn_on", ("switch.coffee_machine",))
+
+
+class FakeLink:
+    client_id = "hub-fake"
+
+    def __init__(self) -> None:
+        self.up = True
+        self.running = False
+        self.sent: list[tuple[str, str, bool, bytes | None]] = []
+        self.actions: list[OutMessage] = []
+        self.lock = threading.Lock()
+
+    @property
+    def online(self) -> bool:
+        return self.up
+
+    def start(self) -> None:
+        self.running = True
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self.running = False
+
+    def alive(self) -> bool:
+        return self.running
+
+    def publish(
+        self,
+        topic: str,
+        payload: str | bytes,
+        *,
+        retain: bool = False,
+        expiry: int | None = None,
+        correlation: bytes | None = None,
+    ) -> bool:
+        if not self.up:
+            return False
+        with self.lock:
+            text = payload if isinstance(payload, str) else payload.decode()
+            self.sent.append((topic, text, retain, correlation))
+        return True
+
+    def publish_all(self, messages: list[OutMessage], *, expiry: int | None) -> bool:
+        if not self.up:
+            return False
+        with self.lock:
+            self.actions.extend(messages)
+        return True
+
+    def answers(self, topic: str = "hub/response") -> list[dict[str, Any]]:
+        with self.lock:
+            return [json.loads(p) for t, p, _, _ in self.sent if t == topic]
+
+
+class ScriptedPipeline(Pipeline):
+    """Turns on the coffee machine for every request; waits at "hold" until released."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.tiers = []
+        self.release = threading.Event()
+        self.holding = threading.Event()
+        self.seen: list[str] = []
+
+    def ask(self, request: Request) -> Reply:
+        self.seen.append(request.text)
+        if request.text.startswith("hold"):
+            self.holding.set()
+            self.release.wait(10)
+        if request.text == "crash":
+            raise RuntimeError("boom")
+        return Reply(text=request.text, commands=(COFFEE,), reply="ok", tier="fake", ms=1.0)
+
+
+@pytest.fixture
+def settings(example_config: Config) -> MQTTConfig:
+    return replace(example_config.mqtt or MQTTConfig(), queue_size=3, discovery=True)
+
+
+@pytest.fixture
+def fake() -> FakeLink:
+    return FakeLink()
+
+
+@pytest.fixture
+def pipeline(registry: Registry) -> Iterator[ScriptedPipeline]:
+    scripted = ScriptedPipeline(registry)
+    yield scripted
+    scripted.release.set()
+
+
+def make_daemon(pipeline: Pipeline, settings: MQTTConfig, link: FakeLink) -> Daemon:
+    daemon = Daemon(pipeline, settings, link_factory=lambda d: link)
+    daemon.start()
+    return daemon
+
+
+def request(text: str, request_id: str | None = None, *, ago: float = 0.0, **extra: Any) -> Inbound:
+    body: dict[str, Any] = {"text": text, **extra}
+    if request_id is not None:
+        body["id"] = request_id
+    payload = json.dumps(body).encode()
+    return Inbound("hub/request", payload, received=time.perf_counter() - ago, size=len(payload))
+
+
+def test_a_full_queue_answers_busy_at_once_and_the_queued_keep_their_order(
+    pipeline: ScriptedPipeline, settings: MQTTConfig, fake: FakeLink
+) -> None:
+    daemon = make_daemon(pipeline, settings, fake)
+    daemon.submit(request("hold 0", "0"))
+    assert pipeline.holding.wait(5)
+    for i in range(1, 4):
+        daemon.submit(request(f"queued {i}", str(i)))
+    daemon.submit(request("one too many", "4", reply_to="me/answers"))
+    [busy] = fake.answers("me/answers")
+    assert busy["error"]["code"] == "busy" and busy["id"] == "4"
+    pipeline.release.set()
+    wait_until(lambda: len(fake.answers()) == 4, 5, "four answers")
+    assert [a["id"] for a in fake.answers()] == ["0", "1", "2", "3"]
+    assert pipeline.seen == ["hold 0", "queued 1", "queued 2", "queued 3"]
+    assert daemon.stats.busy == 1
+    daemon.stop(1)
+
+
+def test_a_request_that_waited_too_long_is_refused_not_acted_on_late(
+    pipeline: ScriptedPipeline, settings: MQTTConfig, fake: FakeLink
+) -> None:
+    daemon = make_daemon(pipeline, settings, fake)
+    daemon.submit(request("turn on the coffee machine", "late", ago=settings.request_timeout + 1))
+    wait_until(fake.answers, 5, "the answer")
+    [answer] = fake.answers()
+    assert answer["error"]["code"] == "expired"
+    assert fake.actions == [] and pipeline.seen == []
+    daemon.stop(1)
+
+
+def test_stop_drains_the_queue_then_refuses_new_messages(
+    pipeline: ScriptedPipeline, settings: MQTTConfig, fake: FakeLink
+) -> None:
+    daemon = make_daemon(pipeline, settings, fake)
+    daemon.submit(request("hold", "a"))
+    assert pipeline.holding.wait(5)
+    daemon.submit(request("b", "b"))
+    stopper = threading.Thread(target=daemon.stop, args=(5,))
+    stopper.start()
+    wait_until(lambda: not daemon._accepting, 5, "the stop to begin")
+    daemon.submit(request("c", "c"))  # arrives during the drain
+    pipeline.release.set()
+    stopper.join(10)
+    answers = {a["id"]: a for a in fake.answers()}
+    assert "error" not in answers["a"] and "error" not in answers["b"]
+    assert answers["c"]["error"]["code"] == "shutting_down"
+    assert len(fake.actions) == 2 and not fake.running
+
+
+def test_what_is_still_queued_at_the_drain_deadline_is_answered_not_dropped(
+    pipeline: ScriptedPipeline, settings: MQTTConfig, fake: FakeLink
+) -> None:
+    daemon = make_daemon(pipeline, settings, fake)
+    daemon.submit(request("hold", "a"))
+    assert pipeline.holding.wait(5)
+    daemon.submit(request("b", "b"))
+    stopper = threading.Thread(target=daemon.stop, args=(0.2,))
+    stopper.start()
+    wait_until(lambda: time.monotonic() > daemon._deadline, 5, "the drain deadline")
+    pipeline.release.set()
+    stopper.join(10)
+    answers = {a["id"]: a for a in fake.answers()}
+    assert answers["b"]["error"]["code"] == "shutting_down"
+    assert pipeline.seen == ["hold"]
+
+
+def test_without_the_broker_nothing_is_done_and_the_refusal_follows_the_reconnection(
+    pipeline: ScriptedPipeline, settings: MQTTConfig, fake: FakeLink
+) -> None:
+    daemon = make_daemon(pipeline, settings, fake)
+    fake.up = False
+    daemon.submit(request("turn on the coffee machine", "x"))
+    wait_until(lambda: daemon.stats.errors.get("broker_unavailable"), 5, "the refusal")
+    assert fake.actions == [] and fake.sent == []
+    fake.up = True
+    daemon.on_online()  # what the link calls after reconnecting
+    [answer] = fake.answers()
+    assert answer["error"]["code"] == "broker_unavailable" and answer["commands"] == []
+    assert any(t.endswith("/config") and retain for t, _, retain, _ in fake.sent)  # announced
+    daemon.submit(request("turn on the coffee machine", "x"))  # the same id, sent again
+    wait_until(lambda: len(fake.answers()) == 2, 5, "the retry's answer")
+    assert "error" not in fake.answers()[1]  # a refused request is not a duplicate
+    assert len(fake.actions) == 1
+    daemon.stop(1)
+
+
+def test_oversized_and_crashing_messages_are_answered_and_the_worker_goes_on(
+    pipeline: ScriptedPipeline, settings: MQTTConfig, fake: FakeLink
+) -> None:
+    daemon = make_daemon(pipeline, settings, fake)
+    big = b"turn on " * 1000
+    daemon.submit(
+        Inbound("hub/request", big, correlation=b"c", size=len(big), received=time.perf_counter())
+    )
+    daemon.submit(request("crash", "boom"))
+    daemon.submit(request("fine", "fine"))
+    wait_until(lambda: len(fake.answers()) == 3, 5, "three answers")
+    too_large, crash, fine = fake.answers()
+    assert too_large["error"]["code"] == "too_large"
+    assert next(c for t, _, _, c in fake.sent if t == "hub/response") == b"c"
+    assert crash["error"]["code"] == "internal" and crash["id"] == "boom"
+    assert "error" not in fine
+    assert daemon.healthy()
+    daemon.stop(1)
+
+
+def test_a_worker_stuck_on_one_message_is_unhealthy(
+    pipeline: ScriptedPipeline,
+    settings: MQTTConfig,
+    fake: FakeLink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(daemon_module, "STALL_SECONDS", 0.05)
+    daemon = make_daemon(pipeline, settings, fake)
+    assert daemon.healthy()
+    daemon.submit(request("hold", "a"))
+    wait_until(lambda: not daemon.healthy(), 5, "the stall to be noticed")
+    pipeline.release.set()
+    wait_until(daemon.healthy, 5, "health to come back")
+    fake.running = False  # the network thread died
+    assert not daemon.healthy() and not daemon.alive()
+    daemon.stop(1)
