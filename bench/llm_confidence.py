@@ -48,7 +48,10 @@ def main() -> None:
             cover = float(re.search(r"cover=([0-9.]+)", result.detail).group(1))  # type: ignore[union-attr]
             conf = float(re.search(r"conf=([0-9.]+)", result.detail).group(1))  # type: ignore[union-attr]
             rows.append((cover, conf, verdict))
-            print(f"{verdict:6} cover={cover:.3f} conf={conf:.2f} {ms:6.0f} ms  {case.text!r} -> {result.detail}")
+            print(
+                f"{verdict:6} cover={cover:.3f} conf={conf:.2f} {ms:6.0f} ms  "
+                f"{case.text!r} -> {result.detail}"
+            )
     print()
     print(f"{'threshold':>22} {'kept right':>10} {'kept wrong':>10} {'asked':>6}")
     for name, index in (("coverage", 0), ("confidence", 1)):
@@ -56,7 +59,10 @@ def main() -> None:
             kept = [r for r in rows if r[index] >= threshold or r[2] == "missed"]
             right = sum(1 for r in kept if r[2] == "exact")
             wrong = sum(1 for r in kept if r[2] == "wrong")
-            print(f"{name + ' >= ' + str(threshold):>22} {right:>10} {wrong:>10} {len(rows) - len(kept):>6}")
+            print(
+                f"{name + ' >= ' + str(threshold):>22} {right:>10} {wrong:>10} "
+                f"{len(rows) - len(kept):>6}"
+            )
 
 
 if __name__ == "__main__":

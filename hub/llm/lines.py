@@ -49,13 +49,17 @@ class LineModel(Protocol):
         language: CommandLanguage,
         key: str,
         *,
-        exclude: frozenset[str] = frozenset(),
+        local: bool = False,
+        refused: frozenset[str] = frozenset(),
     ) -> LineAnswer:
-        """Lines for ``prompt.user``; ``key`` identifies ``language`` for caching; lines in
-        ``exclude`` may not be written (a retry after the validator refused them)."""
+        """Lines for ``prompt.user``; ``key`` identifies ``language`` for caching. ``local``
+        leaves out the whole-home lines (the request names a room); ``refused`` lines may not
+        be written (a retry after the validator refused them)."""
         ...
 
-    def warm(self, prompt: Prompt) -> None: ...
+    def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:
+        """Load and prepare everything, so the first request is as fast as the rest."""
+        ...
 
 
 class TrieLines:
@@ -66,25 +70,26 @@ class TrieLines:
     def __init__(self, backend: LlamaBackend, max_lines: int = 4) -> None:
         self.backend = backend
         self.max_lines = max_lines
-        self._tries: collections.OrderedDict[tuple[str, frozenset[str]], TokenTrie] = (
+        self._tries: collections.OrderedDict[tuple[str, bool], TokenTrie] = (
             collections.OrderedDict()
         )
         self._lock = threading.Lock()
 
-    def trie(
-        self, language: CommandLanguage, key: str, exclude: frozenset[str] = frozenset()
-    ) -> TokenTrie:
-        cache_key = (key, exclude)
+    def trie(self, language: CommandLanguage, key: str, local: bool = False) -> TokenTrie:
+        """The token trie of the language (without whole-home lines when ``local``), built
+        once per registry version: about a second for a home of 30 devices."""
+        cache_key = (key, local)
         with self._lock:
             trie = self._tries.get(cache_key)
             if trie is not None:
                 self._tries.move_to_end(cache_key)
                 return trie
         start = time.perf_counter()
-        lines = [line for line in language.lines if line not in exclude]
+        lines = [line for line in language.lines if not (local and line in language.whole_home)]
         trie = TokenTrie.build(lines, self.backend.tokenize, [f.prefix for f in language.free])
         log.info(
-            "built the command trie: %d lines, %d nodes in %.0f ms",
+            "Built the %s command trie: %d lines, %d nodes in %.0f ms",
+            "local" if local else "full",
             len(lines),
             trie.size,
             (time.perf_counter() - start) * 1000,
@@ -101,10 +106,11 @@ class TrieLines:
         language: CommandLanguage,
         key: str,
         *,
-        exclude: frozenset[str] = frozenset(),
+        local: bool = False,
+        refused: frozenset[str] = frozenset(),
     ) -> LineAnswer:
-        trie = self.trie(language, key, exclude)
-        result = self.backend.decode(prompt, trie, max_lines=self.max_lines)
+        trie = self.trie(language, key, local)
+        result = self.backend.decode(prompt, trie, max_lines=self.max_lines, refused=refused)
         return LineAnswer(
             lines=tuple(result.lines),
             confidence=result.confidence,
@@ -115,7 +121,9 @@ class TrieLines:
             raw="\n".join(result.lines),
         )
 
-    def warm(self, prompt: Prompt) -> None:
+    def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:
+        self.trie(language, key, local=False)
+        self.trie(language, key, local=True)
         self.backend.warm(prompt)
 
 
@@ -133,13 +141,13 @@ class SchemaLines:
         language: CommandLanguage,
         key: str,
         *,
-        exclude: frozenset[str] = frozenset(),
+        local: bool = False,
+        refused: frozenset[str] = frozenset(),
     ) -> LineAnswer:
-        del key
+        del key, local  # one JSON schema serves every request
         user = prompt.user
-        if exclude:
-            refused = "; ".join(sorted(exclude))
-            user += f"\n(Not allowed, do not write: {refused})"
+        if refused:
+            user += f"\n(Not allowed, do not write: {'; '.join(sorted(refused))})"
         as_json = Prompt(
             system=prompt.system + '\nAnswer as JSON: {"commands": [one string per command line]}.',
             examples=tuple((q, _json_answer(a)) for q, a in prompt.examples),
@@ -164,7 +172,8 @@ class SchemaLines:
             raw=gen.text,
         )
 
-    def warm(self, prompt: Prompt) -> None:
+    def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:
+        del language, key
         self.backend.warm(prompt)
 
 

@@ -257,7 +257,14 @@ class LlamaBackend:
         with self._lock:
             return list(self._open().tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def decode(self, prompt: Prompt, trie: TokenTrie, *, max_lines: int = 4) -> TrieAnswer:
+    def decode(
+        self,
+        prompt: Prompt,
+        trie: TokenTrie,
+        *,
+        max_lines: int = 4,
+        refused: frozenset[str] = frozenset(),
+    ) -> TrieAnswer:
         """Answer ``prompt`` with lines from ``trie`` (see hub.llm.trie), greedily."""
         text = self._template.render(prompt.messages())
         with self._lock:
@@ -276,8 +283,20 @@ class LlamaBackend:
                 llm.eval(tokens[reuse:])
                 model = _TokenModel(llm, self._case_variants(llm))
                 newline = self._newline(llm)
+                banned = None
+                if refused:
+
+                    def banned(tokens: list[int]) -> bool:
+                        text = llm.detokenize(tokens).decode("utf-8", errors="replace")
+                        return " ".join(text.split()) in refused
+
                 result = decode(
-                    model, trie, newline=newline, end=llm.token_eos(), max_lines=max_lines
+                    model,
+                    trie,
+                    newline=newline,
+                    end=llm.token_eos(),
+                    max_lines=max_lines,
+                    banned=banned,
                 )
                 lines = [
                     llm.detokenize(line).decode("utf-8", errors="replace") for line in result.lines
@@ -331,7 +350,8 @@ class LlamaBackend:
         return int(tokens[-1])
 
     def warm(self, prompt: Prompt) -> None:
-        """Evaluate the fixed prefix (system and examples) and one decode step.
+        """Evaluate the fixed prefix (system and examples) and one decode step; prepare the
+        vocabulary's case variants for constrained decoding.
 
         The prefix is found by rendering the prompt with two different requests and keeping
         what they share, so it works whatever the chat template does around the user turn.
@@ -347,6 +367,7 @@ class LlamaBackend:
                 return
             # Two tokens: the second one runs a single-token decode, warming that path too.
             llm.create_completion(tokens, max_tokens=2, temperature=0.0)
+            self._case_variants(llm)
         log.info(
             "warmed %d prefix tokens in %.0f ms", len(tokens), (time.perf_counter() - start) * 1000
         )

@@ -96,8 +96,13 @@ def decode(
     end: int,
     max_lines: int = 4,
     max_free: int = 16,
+    banned: Callable[[list[int]], bool] | None = None,
 ) -> Decoded:
-    """Greedy constrained decoding; the prompt must already have been fed to ``model``."""
+    """Greedy constrained decoding; the prompt must already have been fed to ``model``.
+
+    ``banned(tokens)`` refuses whole lines (a retry after the validator refused them): such a
+    line cannot end; if nothing else can follow, the line is dropped and decoding stops.
+    """
     lines: list[list[int]] = []
     current: list[int] = []
     node = trie.root
@@ -127,7 +132,7 @@ def decode(
             if finish_line(token):
                 continue
             break
-        if not node.end and len(node.children) == 1:
+        if not node.end and len(node.children) == 1 and not node.free:
             chain = []
             while not node.end and not node.free and len(node.children) == 1:
                 token, node = next(iter(node.children.items()))
@@ -137,12 +142,12 @@ def decode(
             forced += len(chain)
             continue
         candidates = list(node.children)
-        if node.end:
+        if node.end and not (banned is not None and banned(current)):
             candidates.append(end)
             if len(lines) + 1 < max_lines:
                 candidates.append(newline)
         if not candidates:
-            break
+            break  # a refused line with nowhere to go: dropped
         scores = model.logits(candidates)
         best = max(range(len(candidates)), key=scores.__getitem__)
         confidence = min(confidence, _probability(scores, best))

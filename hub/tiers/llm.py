@@ -58,7 +58,6 @@ class _Context:
     key: str
     language: CommandLanguage
     prompt: Prompt
-    whole_home: frozenset[str]  # left out when the request names a room or floor
 
 
 class LLMTier:
@@ -90,10 +89,7 @@ class LLMTier:
     def warm(self, registry: Registry) -> None:
         """Load the model and evaluate the fixed prompt, so the first request is fast."""
         context = self._context(registry, None)
-        model = self.model()
-        model.warm(context.prompt)
-        if hasattr(model, "trie"):
-            model.trie(context.language, context.key)
+        self.model().warm(context.prompt, context.language, context.key)
 
     # -- requests ---------------------------------------------------------------------------
     def handle(self, request: Request, registry: Registry) -> TierResult | None:
@@ -106,13 +102,17 @@ class LLMTier:
             model = self.model()
             # A request that names a room or floor ("all the lights in here") never means the
             # whole home: those lines are left out, so "all" cannot pull the model there.
-            exclude = context.whole_home if mentions_place(request, registry) else frozenset()
-            answer = model.answer(prompt, context.language, context.key, exclude=exclude)
+            local = mentions_place(request, registry)
+            answer = model.answer(prompt, context.language, context.key, local=local)
             commands, refused = self._read(answer, context.language, registry)
             if refused:
                 log.info("Asking the model again without %s", sorted(refused))
                 answer = model.answer(
-                    prompt, context.language, context.key, exclude=exclude | refused
+                    prompt,
+                    context.language,
+                    context.key,
+                    local=local,
+                    refused=frozenset(refused),
                 )
                 commands, refused = self._read(answer, context.language, registry)
         except HubError as exc:
@@ -172,7 +172,6 @@ class LLMTier:
                 key,
                 language,
                 build_prompt(registry, actionable, language),
-                frozenset(language.whole_home),
             )
             if len(self._contexts) > 16:
                 self._contexts.clear()

@@ -23,7 +23,7 @@ class FakeLines:
     """Answers with queued lines and records every call (like llm's MockModel.enqueue)."""
 
     answers: list[list[str]] = field(default_factory=list)
-    calls: list[tuple[Prompt, frozenset[str]]] = field(default_factory=list)
+    calls: list[tuple[Prompt, bool, frozenset[str]]] = field(default_factory=list)
     name: str = "fake"
 
     def enqueue(self, *lines: str) -> None:
@@ -35,13 +35,14 @@ class FakeLines:
         language: CommandLanguage,
         key: str,
         *,
-        exclude: frozenset[str] = frozenset(),
+        local: bool = False,
+        refused: frozenset[str] = frozenset(),
     ) -> LineAnswer:
-        self.calls.append((prompt, exclude))
+        self.calls.append((prompt, local, refused))
         lines = self.answers.pop(0) if self.answers else ["nothing"]
         return LineAnswer(tuple(lines), confidence=0.9, raw="\n".join(lines))
 
-    def warm(self, prompt: Prompt) -> None:
+    def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:
         pass
 
 
@@ -78,7 +79,7 @@ def test_refused_line_is_excluded_and_asked_once_more(registry: Registry) -> Non
     result = tier_with(fake).handle(Request("make the bedroom hot"), registry)
     assert result is not None
     assert [dict(c.data) for c in result.commands] == [{"temperature": 25}]
-    assert "set bedroom radiator temperature to 40" in fake.calls[1][1]
+    assert fake.calls[1][2] == frozenset({"set bedroom radiator temperature to 40"})
     assert len(fake.calls) == 2
 
 
@@ -158,6 +159,4 @@ def test_a_request_naming_a_room_cannot_mean_the_whole_home(registry: Registry) 
     tier.handle(Request("switch off all the lights in the kitchen"), registry)
     tier.handle(Request("switch off all the lights in here", area="office"), registry)
     tier.handle(Request("switch off all the lights"), registry)
-    local, here, everywhere = (exclude for _, exclude in fake.calls)
-    assert "turn off all lights" in local and local == here
-    assert everywhere == frozenset()
+    assert [local for _, local, _ in fake.calls] == [True, True, False]
