@@ -9,8 +9,8 @@ from typing import IO, Any
 
 import click
 
-from hub.app import TIER_CHOICES, build_pipeline, find_config, make_request
-from hub.cli.options import config_option
+from hub.app import build_pipeline, find_config, make_request
+from hub.cli.options import config_option, tier_option
 from hub.messages import ErrorInfo, Reply
 from hub.pipeline import Pipeline
 
@@ -28,13 +28,7 @@ JSONL_KEYS = ("text", "area", "state", "id")
     help="Read one request a line from stdin (text, or JSON with text, area, state); "
     "write one JSON reply a line.",
 )
-@click.option(
-    "--tier",
-    type=click.Choice(TIER_CHOICES),
-    default="auto",
-    show_default=True,
-    help="Which tiers may answer (auto: templates, then the LLM).",
-)
+@tier_option
 @click.option(
     "--publish",
     is_flag=True,

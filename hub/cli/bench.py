@@ -8,21 +8,16 @@ from typing import Any
 
 import click
 
-from hub.app import TIER_CHOICES, build_pipeline, make_request
+from hub.app import build_pipeline, make_request
 from hub.bench import Outcome, Stats, by_tag, command_atoms, load_case_file, stats
+from hub.cli.options import tier_option
 from hub.config import load_config
 from hub.pipeline import Pipeline
 
 
 @click.command("bench")
 @click.argument("case_files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--tier",
-    type=click.Choice(TIER_CHOICES),
-    default="auto",
-    show_default=True,
-    help="Which tiers may answer.",
-)
+@tier_option
 @click.option(
     "--failures", type=int, default=0, metavar="N", help="Show the first N failing cases."
 )

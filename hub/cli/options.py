@@ -20,3 +20,15 @@ def config_option(func: F) -> F:
         help="Config file (default: $HUB_CONFIG, ./config.yaml, ~/.config/hub/config.yaml, "
         "/etc/hub/config.yaml).",
     )(func)
+
+
+def tier_option(func: F) -> F:
+    from hub.app import TIER_CHOICES
+
+    return click.option(
+        "--tier",
+        type=click.Choice(TIER_CHOICES),
+        default="auto",
+        show_default=True,
+        help="Which tiers may answer (auto: templates, then the LLM).",
+    )(func)

@@ -16,8 +16,8 @@ from types import FrameType
 
 import click
 
-from hub.app import TIER_CHOICES, build_pipeline, find_config
-from hub.cli.options import config_option
+from hub.app import build_pipeline, find_config
+from hub.cli.options import config_option, tier_option
 from hub.errors import ConfigError
 from hub.mqtt.daemon import Daemon
 from hub.systemd import Watchdog, notify, watchdog_interval
@@ -29,13 +29,7 @@ STATUS_EVERY = 10.0  # seconds between STATUS= updates to systemd
 
 @click.command("run")
 @config_option
-@click.option(
-    "--tier",
-    type=click.Choice(TIER_CHOICES),
-    default="auto",
-    show_default=True,
-    help="Which tiers may answer (auto: templates, then the LLM).",
-)
+@tier_option
 @click.option(
     "--drain",
     type=click.FloatRange(0, 300),
