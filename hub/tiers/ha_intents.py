@@ -20,6 +20,9 @@ from hub.targets import Resolution, TargetQuery, resolve
 
 @dataclass(frozen=True)
 class Answer:
+    """Commands (their reply text is made from them after validation, see hub.replies), or a
+    reply alone: why nothing can be done, or a question."""
+
     commands: tuple[Command, ...] = ()
     reply: str = ""
     question: bool = False
@@ -106,7 +109,7 @@ def _on_off(actions: Mapping[str, str], verb: str) -> Handler:
         commands = _group(resolution.devices, actions)
         if not commands:
             return Answer(reply=f"{_names(resolution.devices)} can't be turned {verb}.")
-        return Answer(commands, reply=f"Turning {verb} {_names(resolution.devices)}.")
+        return Answer(commands)
 
     return handler
 
@@ -134,7 +137,7 @@ def _light_set(slots: Slots, registry: Registry, request: Request) -> Answer:
     able = [d for d in resolution.devices if feature is None or d.supports(feature)]
     if not able:
         return Answer(reply=f"{_names(resolution.devices)} can't change {feature}.")
-    return Answer(_group(able, {"light": "turn_on"}, data), reply=f"Setting {_names(able)}.")
+    return Answer(_group(able, {"light": "turn_on"}, data))
 
 
 LIGHT_STEP_PCT = 20  # "dim the lights" without a number
@@ -162,7 +165,6 @@ def _set_position(slots: Slots, registry: Registry, request: Request) -> Answer:
     actions = {"cover": "set_cover_position", "valve": "set_valve_position"}
     return Answer(
         _group(able, actions, {"position": position}),
-        reply=f"Setting {_names(able)} to {position}%.",
     )
 
 
@@ -201,7 +203,6 @@ def _climate_set(slots: Slots, registry: Registry, request: Request) -> Answer:
     value: float | int = int(temperature) if temperature.is_integer() else temperature
     return Answer(
         _group(resolution.devices, {"climate": "set_temperature"}, {"temperature": value}),
-        reply=f"Setting {_names(resolution.devices)} to {value}°.",
     )
 
 
@@ -212,7 +213,6 @@ def _fan_speed(slots: Slots, registry: Registry, request: Request) -> Answer:
         return _failed(resolution)
     return Answer(
         _group(resolution.devices, {"fan": "set_percentage"}, {"percentage": percentage}),
-        reply=f"Setting {_names(resolution.devices)} to {percentage}%.",
     )
 
 
@@ -225,7 +225,7 @@ def _media(service: str, data: Mapping[str, Any] | None = None) -> Handler:
         if not resolution.ok:
             return _failed(resolution)
         commands = _group(resolution.devices, {"media_player": service}, data)
-        return Answer(commands, reply=f"OK, {_names(resolution.devices)}.")
+        return Answer(commands)
 
     return handler
 
@@ -246,10 +246,7 @@ def _vacuum(service: str) -> Handler:
         resolution = _single_domain_default(slots, registry, request, "vacuum")
         if not resolution.ok:
             return _failed(resolution)
-        return Answer(
-            _group(resolution.devices, {"vacuum": service}),
-            reply=f"OK, {_names(resolution.devices)}.",
-        )
+        return Answer(_group(resolution.devices, {"vacuum": service}))
 
     return handler
 
@@ -272,7 +269,6 @@ def _add_item(shopping: bool) -> Handler:
             return _failed(resolution)
         return Answer(
             _group(resolution.devices, {"todo": "add_item"}, {"item": item}),
-            reply=f"Added {item} to {_names(resolution.devices)}.",
         )
 
     return handler
