@@ -15,7 +15,7 @@ from typing import Any
 
 from hub.messages import Command, Request
 from hub.registry import Device, Registry
-from hub.targets import Resolution, TargetQuery, resolve
+from hub.targets import Resolution, TargetQuery, ask_which, resolve
 
 
 @dataclass(frozen=True)
@@ -183,16 +183,10 @@ def _single_domain_default(
     if everywhere.ok and len(everywhere.devices) > 1:
         return Resolution(
             code="ambiguous",
-            reason=_which(registry, everywhere.devices),
+            reason=ask_which(registry, everywhere.devices),
             choices=everywhere.devices,
         )
     return everywhere
-
-
-def _which(registry: Registry, devices: Sequence[Device]) -> str:
-    from hub.targets import ask_which
-
-    return ask_which(registry, devices)
 
 
 def _climate_set(slots: Slots, registry: Registry, request: Request) -> Answer:

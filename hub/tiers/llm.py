@@ -20,12 +20,13 @@ from dataclasses import dataclass, replace
 
 from hub.errors import HubError
 from hub.llm.backend import Prompt
-from hub.llm.language import NOTHING, CommandLanguage, build_language
+from hub.llm.language import DOMAIN_FORMS, NOTHING, CommandLanguage, build_language
 from hub.llm.lines import LineAnswer, LineModel
 from hub.llm.prompt import build_prompt, user_message
 from hub.messages import Command, ErrorInfo, Request
 from hub.normalize import normalize_name
 from hub.registry import Device, Registry
+from hub.replies import describe
 from hub.tiers.base import TierResult
 from hub.validator import validate
 
@@ -194,8 +195,6 @@ def mentions_place(request: Request, registry: Registry) -> bool:
 
 
 def _actionable(device: Device) -> bool:
-    from hub.llm.language import DOMAIN_FORMS
-
     return device.domain in DOMAIN_FORMS
 
 
@@ -235,6 +234,4 @@ def _overlap(words: Sequence[str], target: Sequence[str]) -> float:
 
 
 def _unsure(commands: Sequence[Command], registry: Registry) -> str:
-    from hub.replies import describe
-
     return f"I'm not sure. Did you mean: {describe(commands, registry)}"
