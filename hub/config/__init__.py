@@ -1,0 +1,128 @@
+"""The configuration: one YAML file, validated at load into one frozen, typed object.
+
+``load_config`` is the only place YAML becomes configuration. Every problem stops the load with
+a ConfigError naming the key (``devices[3].area``), the line, and the reason. Everything else in
+hub receives the parts of Config it needs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from hub.config.home import devices, floors_and_areas, languages
+from hub.config.llm import LLM_BACKENDS, LLMConfig, ModelConfig, parse_llm, parse_model
+from hub.config.mqtt import (
+    MQTT_CREDENTIAL,
+    MQTT_PASSWORD_ENV,
+    MQTT_PROTOCOLS,
+    MQTTConfig,
+    TLSConfig,
+    parse_mqtt,
+)
+from hub.config.reader import Reader, index_lines
+from hub.errors import ConfigError
+from hub.registry import Area, Device, Floor, Registry
+
+__all__ = [
+    "LLM_BACKENDS",
+    "MQTT_CREDENTIAL",
+    "MQTT_PASSWORD_ENV",
+    "MQTT_PROTOCOLS",
+    "Config",
+    "LLMConfig",
+    "MQTTConfig",
+    "ModelConfig",
+    "Reader",
+    "TLSConfig",
+    "load_config",
+    "parse_config",
+]
+
+
+@dataclass(frozen=True)
+class Config:
+    languages: tuple[str, ...] = ("en",)
+    floors: tuple[Floor, ...] = ()
+    areas: tuple[Area, ...] = ()
+    devices: tuple[Device, ...] = ()
+    model: ModelConfig = field(default_factory=ModelConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    data_dir: Path | None = None
+    intents_dir: Path | None = None  # extra hassil templates: <dir>/<lang>/*.yaml
+    mqtt: MQTTConfig | None = None  # None: nothing is published
+    source: Path | None = None
+
+    def registry(self) -> Registry:
+        return Registry(self.floors, self.areas, self.devices)
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a config file; raises ConfigError on the first problem."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("", f"no such file: {file}", file=str(file)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("", f"cannot read: {exc}", file=str(file)) from None
+    return parse_config(text, file=file)
+
+
+def parse_config(text: str, *, file: Path | None = None) -> Config:
+    name = str(file) if file else "config"
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError("", f"not valid YAML: {problem}", line=line, file=name) from None
+    lines: dict[str, int] = {}
+    if node is not None:
+        index_lines(node, "", lines)
+    reader = Reader(data if data is not None else {}, "", lines, name)
+    base = file.parent if file else Path.cwd()
+    return _build(reader, base, file)
+
+
+# -- building -----------------------------------------------------------------------------
+
+_TOP_KEYS = (
+    "language",
+    "languages",
+    "floors",
+    "areas",
+    "devices",
+    "model",
+    "llm",
+    "data_dir",
+    "intents_dir",
+    "mqtt",
+)
+
+
+def _build(top: Reader, base: Path, file: Path | None) -> Config:
+    top.only(*_TOP_KEYS)
+    langs = languages(top)
+    floors, areas = floors_and_areas(top)
+    found = devices(top, {a.id for a in areas})
+    return Config(
+        languages=langs,
+        floors=floors,
+        areas=areas,
+        devices=found,
+        model=parse_model(top.section("model"), base),
+        llm=parse_llm(top.section("llm"), base),
+        data_dir=top.path_value("data_dir", base),
+        intents_dir=top.path_value("intents_dir", base),
+        mqtt=parse_mqtt(top.section("mqtt"), base) if "mqtt" in top.data else None,
+        source=file,
+    )

@@ -1,0 +1,158 @@
+"""Reading YAML for the config: a view of one mapping that knows its key path and lines.
+
+Every section parser receives a ``Reader`` and calls ``fail(key, reason)`` on the first problem;
+the error names the full key (``devices[3].area``), the line and the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from hub.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def index_lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = f"{path}.{key_node.value}" if path else str(key_node.value)
+            out[child] = key_node.start_mark.line + 1
+            index_lines(value_node, child, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            child = f"{path}[{i}]"
+            out[child] = item.start_mark.line + 1
+            index_lines(item, child, out)
+
+
+class Reader:
+    """A view of one mapping in the YAML, that knows its path and lines for errors."""
+
+    def __init__(self, data: Any, path: str, lines: dict[str, int], file: str) -> None:
+        self.path, self.lines, self.file = path, lines, file
+        if not isinstance(data, Mapping):
+            self.fail("", f"must be a mapping, not {_kind(data)}")
+        self.data: Mapping[str, Any] = data
+
+    def key(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, key: str, reason: str) -> None:
+        full = self.key(key) if key else self.path
+        line = self.lines.get(full) or self.lines.get(self.path)
+        raise ConfigError(full, reason, line=line, file=self.file)
+
+    def only(self, *allowed: str) -> None:
+        for key in self.data:
+            if key not in allowed:
+                self.fail(str(key), f"unknown key (expected one of: {', '.join(allowed)})")
+
+    def has(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def get(self, key: str, kind: type[T], default: T) -> T:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            self.fail(key, f"must be {_kind_name(kind)}, not {_kind(value)}")
+        return value  # type: ignore[return-value]
+
+    def text(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "is required")
+            return default
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(key, f"must be a string, not {_kind(value)}")
+        value = str(value).strip()
+        if required and not value:
+            self.fail(key, "must not be empty")
+        return value
+
+    def required_text(self, key: str) -> str:
+        value = self.text(key, required=True)
+        return value or ""
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        value = self.get(key, float, default)
+        if not low <= value <= high:
+            self.fail(key, f"must be between {low:g} and {high:g}, not {value:g}")
+        return value
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.get(key, int, default)
+        if not low <= value <= high:
+            self.fail(key, f"must be between {low} and {high}, not {value}")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list of strings, not {_kind(value)}")
+        out = []
+        for i, item in enumerate(value):
+            if (
+                isinstance(item, bool)
+                or not isinstance(item, str | int | float)
+                or not str(item).strip()
+            ):
+                self.fail(f"{key}[{i}]", "must be a non-empty string")
+            out.append(str(item).strip())
+        return tuple(out)
+
+    def section(self, key: str) -> Reader:
+        return Reader(self.data.get(key) or {}, self.key(key), self.lines, self.file)
+
+    def items(self, key: str) -> Iterator[Reader]:
+        value = self.data.get(key)
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list, not {_kind(value)}")
+        for i, item in enumerate(value):
+            yield Reader(item, f"{self.key(key)}[{i}]", self.lines, self.file)
+
+    def path_value(self, key: str, base: Path) -> Path | None:
+        value = self.text(key)
+        if not value:
+            return None
+        path = Path(os.path.expandvars(value)).expanduser()
+        return path if path.is_absolute() else (base / path)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
+
+
+def _kind_name(kind: type) -> str:
+    return {
+        bool: "true or false",
+        int: "a whole number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(kind, kind.__name__)
