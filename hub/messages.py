@@ -110,6 +110,8 @@ class Reply:
     rejected: tuple[Rejection, ...] = ()
     error: ErrorInfo | None = None
     language: str | None = None
+    # acted | answered | asked | refused | not_understood | error (the event log's outcome)
+    outcome: str = "not_understood"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
 
 from hub.messages import Command, ErrorInfo, Rejection, Reply, Request
 from hub.registry import Registry
 from hub.replies import describe
-from hub.tiers.base import Tier
+from hub.tiers.base import Tier, TierResult
 from hub.validator import validate
 
 _LOGGER = logging.getLogger(__name__)
@@ -23,10 +25,19 @@ MAX_TEXT_CHARS = 1000
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
 
 
+class Recorder(Protocol):
+    """Remembers each request and its reply (``hub.memory.Memory``)."""
+
+    def remember(self, request: Request, reply: Reply, registry: Registry) -> None: ...
+
+
 class Pipeline:
-    def __init__(self, registry: Registry, tiers: Sequence[Tier]) -> None:
+    def __init__(
+        self, registry: Registry, tiers: Sequence[Tier], *, memory: Recorder | None = None
+    ) -> None:
         self.registry = registry
         self.tiers = list(tiers)
+        self.memory = memory
 
     def warm(self, *, llm: bool = True) -> None:
         """Prepare every tier now (fast matcher; with ``llm``, load the model and its prefix)
@@ -45,7 +56,8 @@ class Pipeline:
 
     def ask(self, request: Request) -> Reply:
         start = time.perf_counter()
-        reply = self._ask(request)
+        registry = self.registry  # one home for the whole request, even if it changes meanwhile
+        reply = self._ask(request, registry)
         ms = (time.perf_counter() - start) * 1000
         _LOGGER.info(
             "%s %r -> %s [%s, %.0f ms]%s",
@@ -57,22 +69,20 @@ class Pipeline:
             ms,
             f" rejected: {'; '.join(r.reason for r in reply.rejected)}" if reply.rejected else "",
         )
-        return Reply(
-            text=reply.text,
-            commands=reply.commands,
-            reply=reply.reply,
-            tier=reply.tier,
-            ms=ms,
-            rejected=reply.rejected,
-            error=reply.error,
-            language=reply.language,
-        )
+        reply = replace(reply, ms=ms)
+        if self.memory is not None:
+            try:
+                self.memory.remember(request, reply, registry)
+            except Exception:  # memory is a help, never a reason to fail a request
+                _LOGGER.exception("Could not remember the request %r", request.text[:200])
+        return reply
 
-    def _ask(self, request: Request) -> Reply:
-        problem = check_request(request, self.registry)
+    def _ask(self, request: Request, home: Registry) -> Reply:
+        problem = check_request(request, home)
         if problem is not None:
-            return Reply(text=request.text, reply=problem.message, error=problem)
-        registry = self.registry.with_states(request.states)
+            return Reply(text=request.text, reply=problem.message, error=problem, outcome="error")
+        registry = home.with_states(request.states)
+        fallback: Reply | None = None
         for tier in self.tiers:
             try:
                 result = tier.handle(request, registry)
@@ -89,7 +99,7 @@ class Pipeline:
                 reply = describe(commands, registry)
             elif result.commands:
                 reply = f"I can't do that: {rejected[0].reason}."
-            return Reply(
+            answer = Reply(
                 text=request.text,
                 commands=commands,
                 reply=reply,
@@ -97,8 +107,29 @@ class Pipeline:
                 rejected=rejected,
                 error=result.error,
                 language=result.language,
+                outcome=_outcome(result, commands, rejected),
             )
-        return Reply(text=request.text, reply=NOT_UNDERSTOOD, tier="none")
+            if result.no_action and not result.commands:
+                fallback = fallback or answer  # a later tier may answer the question
+                continue
+            return answer
+        return fallback or Reply(text=request.text, reply=NOT_UNDERSTOOD, tier="none")
+
+
+def _outcome(
+    result: TierResult, commands: tuple[Command, ...], rejected: tuple[Rejection, ...]
+) -> str:
+    if commands:
+        return "acted"
+    if result.error is not None:
+        return "error"
+    if rejected:
+        return "refused"
+    if result.question:
+        return "asked"
+    if result.no_action:
+        return "not_understood"
+    return "answered"
 
 
 def _brief(command: Command) -> str:

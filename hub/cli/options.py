@@ -32,3 +32,24 @@ def tier_option(func: F) -> F:
         show_default=True,
         help="Which tiers may answer (auto: templates, then the LLM).",
     )(func)
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg]
+    """A span like 1h, 24h, 7d (seconds as a float)."""
+
+    name = "duration"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        from hub.durations import parse_duration
+
+        if isinstance(value, float | int):
+            return float(value)
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DURATION = Duration()

@@ -15,6 +15,7 @@ import yaml
 
 from hub.config.home import devices, floors_and_areas, languages
 from hub.config.llm import LLM_BACKENDS, LLMConfig, ModelConfig, parse_llm, parse_model
+from hub.config.memory import FAQEntry, StoreConfig, parse_faq, parse_store
 from hub.config.mqtt import (
     MQTT_CREDENTIAL,
     MQTT_PASSWORD_ENV,
@@ -33,10 +34,12 @@ __all__ = [
     "MQTT_PASSWORD_ENV",
     "MQTT_PROTOCOLS",
     "Config",
+    "FAQEntry",
     "LLMConfig",
     "MQTTConfig",
     "ModelConfig",
     "Reader",
+    "StoreConfig",
     "TLSConfig",
     "load_config",
     "parse_config",
@@ -54,6 +57,8 @@ class Config:
     data_dir: Path | None = None
     intents_dir: Path | None = None  # extra hassil templates: <dir>/<lang>/*.yaml
     mqtt: MQTTConfig | None = None  # None: nothing is published
+    store: StoreConfig = field(default_factory=StoreConfig)
+    faq: tuple[FAQEntry, ...] = ()
     source: Path | None = None
 
     def registry(self) -> Registry:
@@ -106,6 +111,8 @@ _TOP_KEYS = (
     "data_dir",
     "intents_dir",
     "mqtt",
+    "store",
+    "faq",
 )
 
 
@@ -124,5 +131,7 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
         data_dir=top.path_value("data_dir", base),
         intents_dir=top.path_value("intents_dir", base),
         mqtt=parse_mqtt(top.section("mqtt"), base) if "mqtt" in top.data else None,
+        store=parse_store(top.section("store"), base),
+        faq=parse_faq(top),
         source=file,
     )

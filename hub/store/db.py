@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -322,7 +323,8 @@ def _describe(exc: BaseException, path: Path | None) -> str:
     where = str(path) if path else "the in-memory database"
     if "locked" in lower or "busy" in lower:
         return f"{where} is locked by another program"
-    if "readonly" in lower or "read-only" in lower or "permission" in lower:
+    writable = path is None or os.access(path.parent, os.W_OK)
+    if "readonly" in lower or "read-only" in lower or "permission" in lower or not writable:
         return f"{where} is read-only"
     if "unable to open" in lower:
         return f"{where} cannot be opened (is its folder there and writable?)"

@@ -14,6 +14,8 @@ class TierResult:
     """A tier's answer. ``commands`` are unvalidated; the pipeline validates them.
 
     ``question`` marks a reply that asks the user to choose (ambiguous names): no command.
+    ``no_action`` marks a tier that understood no device action is wanted (a question, small
+    talk): the tiers after it may still answer; if none does, this reply stands.
     """
 
     commands: tuple[Command, ...] = ()
@@ -22,6 +24,7 @@ class TierResult:
     language: str | None = None
     detail: str = ""  # what the tier understood (intent name, model output), for logs
     error: ErrorInfo | None = None  # the tier could not work (model missing, server down)
+    no_action: bool = False
 
 
 class Tier(Protocol):

@@ -132,7 +132,10 @@ class LLMTier:
                 return TierResult(reply=NOT_SURE_REPLY, question=True, detail=detail)
             return TierResult(reply=_unsure(commands, registry), question=True, detail=detail)
         return TierResult(
-            commands=tuple(commands), reply="" if commands else NO_ACTION_REPLY, detail=detail
+            commands=tuple(commands),
+            reply="" if commands else NO_ACTION_REPLY,
+            detail=detail,
+            no_action=not commands,
         )
 
     def _read(

@@ -1,0 +1,76 @@
+"""The store and faq sections: where the hub remembers, for how long, and what it knows.
+
+```yaml
+store:
+  path: hub.db          # default: <data dir>/hub.db
+  keep_days: 30         # events older than this are pruned
+  max_events: 500000    # and the oldest beyond this count
+  answer_ttl_hours: 168 # cached answers to questions expire after this
+  decisions: true       # cache the language model's decisions
+faq:
+  - id: wifi
+    questions: ["what's the wifi password", "wifi name"]
+    answer: "The network is Home-5G; the password is on the fridge door."
+```
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.config.reader import Reader
+from hub.normalize import slugify
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: Path | None = None  # None: <data dir>/hub.db
+    keep_days: float = 30.0
+    max_events: int = 500_000
+    answer_ttl_hours: float = 168.0
+    decisions: bool = True
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class FAQEntry:
+    """A fact the household wrote down; the hub answers from these and never invents."""
+
+    id: str
+    questions: tuple[str, ...]
+    answer: str
+    language: str | None = None  # the language the entry is written in (None: the first)
+
+    @property
+    def hash(self) -> str:
+        text = "\x1f".join((*self.questions, self.answer, self.language or ""))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def parse_store(r: Reader, base: Path) -> StoreConfig:
+    r.only("enabled", "path", "keep_days", "max_events", "answer_ttl_hours", "decisions")
+    return StoreConfig(
+        enabled=r.get("enabled", bool, True),
+        path=r.path_value("path", base),
+        keep_days=r.number("keep_days", 30.0, 0.01, 36_500.0),
+        max_events=r.integer("max_events", 500_000, 100, 100_000_000),
+        answer_ttl_hours=r.number("answer_ttl_hours", 168.0, 0.0, 87_600.0),
+        decisions=r.get("decisions", bool, True),
+    )
+
+
+def parse_faq(top: Reader) -> tuple[FAQEntry, ...]:
+    entries: dict[str, FAQEntry] = {}
+    for r in top.items("faq"):
+        r.only("id", "question", "questions", "answer", "language")
+        questions = r.strings("questions") + r.strings("question")
+        if not questions:
+            r.fail("questions", "is required: the ways people ask for this")
+        answer = r.required_text("answer")
+        entry_id = r.text("id") or slugify(questions[0])[:40]
+        if entry_id in entries:
+            r.fail("id", f"duplicate faq id {entry_id!r}")
+        entries[entry_id] = FAQEntry(entry_id, questions, answer, r.text("language"))
+    return tuple(entries.values())
