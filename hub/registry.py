@@ -82,6 +82,8 @@ class Device:
     device_class: str | None = None
     state: State = field(default_factory=State)
     binding: Mapping[str, Any] | None = None
+    # Where the device came from: "config", "zigbee2mqtt" or "homeassistant" (discovery)
+    origin: str = "config"
 
     @property
     def domain(self) -> str:
@@ -180,6 +182,29 @@ class Registry:
     def state(self, entity_id: str) -> State:
         device = self._devices.get(entity_id)
         return device.state if device else State()
+
+    def with_live_states(self, states: Mapping[str, State]) -> Registry:
+        """The same home with these devices' states replaced (live state from the bus).
+
+        The structure is unchanged, so the version is too: the tiers keep what they built.
+        """
+        if not states:
+            return self
+        new = Registry.__new__(Registry)
+        new.floors, new.areas = self.floors, self.areas
+        new.devices = tuple(
+            replace(d, state=states[d.entity_id]) if d.entity_id in states else d
+            for d in self.devices
+        )
+        new._floors, new._areas = self._floors, self._areas
+        new._devices = {d.entity_id: d for d in new.devices}
+        new._by_name = {
+            name: [new._devices[d.entity_id] for d in found]
+            for name, found in self._by_name.items()
+        }
+        new._area_names, new._floor_names = self._area_names, self._floor_names
+        new.version = self.version
+        return new
 
     def with_states(self, overrides: Mapping[str, Mapping[str, Any]]) -> Registry:
         """A registry whose devices carry these states (Home Assistant shape) instead.

@@ -7,7 +7,7 @@ so a command one device cannot express stops the whole reply instead of half of 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hub.bindings.base import Binding, BindingError, OutMessage
@@ -31,7 +31,7 @@ class BindingSettings:
 def make_binding(spec: BindingSpec, settings: BindingSettings) -> Binding:
     if spec.type == "zigbee2mqtt" and spec.friendly_name:
         base = spec.base or settings.zigbee2mqtt_base
-        return Zigbee2MQTTBinding(base, spec.friendly_name, spec.setpoint)
+        return Zigbee2MQTTBinding(base, spec.friendly_name, spec.setpoint, spec.endpoint)
     if spec.type == "tasmota" and spec.topic:
         return TasmotaBinding(spec.topic, spec.relay)
     if spec.type == "custom" and spec.topic:
@@ -42,10 +42,17 @@ def make_binding(spec: BindingSpec, settings: BindingSettings) -> Binding:
 class Router:
     """The bindings of one registry's devices, and the translation of commands through them."""
 
-    def __init__(self, registry: Registry, settings: BindingSettings | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        settings: BindingSettings | None = None,
+        bindings: Mapping[str, Binding] | None = None,
+    ) -> None:
+        """``bindings``: ready-made bindings by entity id (discovered devices), used before the
+        device's ``binding:`` spec."""
         self.registry = registry
         self.settings = settings or BindingSettings()
-        self._bindings: dict[str, Binding] = {}
+        self._bindings: dict[str, Binding] = dict(bindings or {})
 
     def binding(self, device: Device) -> Binding:
         binding = self._bindings.get(device.entity_id)

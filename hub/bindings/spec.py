@@ -2,6 +2,7 @@
 
 ```yaml
 binding: {type: zigbee2mqtt, friendly_name: Kitchen/Ceiling}   # zigbee2mqtt/Kitchen/Ceiling/set
+binding: {type: zigbee2mqtt, friendly_name: Hall Switch, endpoint: l2}   # {"state_l2": "ON"}
 binding: {type: tasmota, topic: coffee, relay: 1}              # cmnd/coffee/POWER1
 binding: {type: custom, topic: "garden/${object_id}/cmd", payload: {turn_on: "1", turn_off: "0"}}
 ```
@@ -37,7 +38,7 @@ DATA_FIELDS = frozenset(key for spec in ACTIONS.values() for key in spec.params)
 _KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "homeassistant": ("type",),
-        "zigbee2mqtt": ("type", "friendly_name", "base", "setpoint"),
+        "zigbee2mqtt": ("type", "friendly_name", "base", "setpoint", "endpoint"),
         "tasmota": ("type", "topic", "relay"),
         "custom": ("type", "topic", "payload"),
     }
@@ -59,6 +60,7 @@ class BindingSpec:
     friendly_name: str | None = None  # zigbee2mqtt
     base: str | None = None  # zigbee2mqtt: overrides mqtt.zigbee2mqtt_base
     setpoint: str = "occupied_heating_setpoint"  # zigbee2mqtt climate
+    endpoint: str | None = None  # zigbee2mqtt multi-endpoint devices: state_l1, brightness_l1
     topic: str | None = None  # tasmota: the device's %topic%; custom: a topic template
     relay: int | None = None  # tasmota: POWER<relay>, Shutter*<relay>
     # custom: payload templates by service ("turn_on"), action ("light.turn_on") or "default"
@@ -90,6 +92,7 @@ def parse_binding(raw: Mapping[str, Any] | None, entity_id: str) -> BindingSpec:
             friendly_name=_topic_ok("friendly_name", _text(raw, "friendly_name")),
             base=base,
             setpoint=_name(raw, "setpoint") or DEFAULT_SPEC.setpoint,
+            endpoint=_name(raw, "endpoint"),
         )
     if kind == "tasmota":
         _domain_ok(kind, domain, TASMOTA_DOMAINS)

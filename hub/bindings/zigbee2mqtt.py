@@ -3,7 +3,8 @@
 ``light.turn_on`` with ``brightness_pct: 50`` becomes ``{"state":"ON","brightness":127}``:
 brightness 0-254, ``color_temp`` in mireds, ``color`` as ``{"hex": "#rrggbb"}``, covers
 ``OPEN``/``CLOSE``/``STOP`` and ``position``, locks ``LOCK``/``UNLOCK``, thermostats a setpoint
-property and ``system_mode``.
+property and ``system_mode``. On a multi-endpoint device every property takes the endpoint's
+suffix, as Zigbee2MQTT names them: ``{"state_l2":"ON","brightness_l2":127}``.
 """
 
 from __future__ import annotations
@@ -26,15 +27,22 @@ class Zigbee2MQTTBinding(Binding):
     type = "zigbee2mqtt"
 
     def __init__(
-        self, base: str, friendly_name: str, setpoint: str = "occupied_heating_setpoint"
+        self,
+        base: str,
+        friendly_name: str,
+        setpoint: str = "occupied_heating_setpoint",
+        endpoint: str | None = None,
     ) -> None:
         self.topic = f"{base}/{friendly_name}/set"
         self.setpoint = setpoint
+        self.endpoint = endpoint
 
     def messages(self, command: Command, device: Device) -> list[OutMessage]:
         payload = self.payload(command)
         if payload is None:
             raise self.unsupported(command, device)
+        if self.endpoint:
+            payload = {_suffixed(key, self.endpoint): value for key, value in payload.items()}
         return [OutMessage(self.topic, compact_json(payload))]
 
     def payload(self, command: Command) -> dict[str, Any] | None:
@@ -70,6 +78,13 @@ class Zigbee2MQTTBinding(Binding):
         if service == "turn_on":
             return {"system_mode": "heat"}
         return None
+
+
+def _suffixed(key: str, endpoint: str) -> str:
+    """``state`` -> ``state_l1``; the setpoint property already names its endpoint."""
+    if key == "transition" or key.endswith(f"_{endpoint}"):
+        return key
+    return f"{key}_{endpoint}"
 
 
 def _light(service: str, data: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -15,10 +15,25 @@ from hub.config import load_config
 @click.command("devices")
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
-def devices(config_path: str | None, as_json: bool) -> None:
-    """List the devices of the home as a table: entity, name, area, floor, features, state."""
+@click.option(
+    "--discover",
+    "discover",
+    type=click.FloatRange(0.1, 60),
+    default=None,
+    metavar="SECONDS",
+    help="Also read the MQTT bus for this long (Zigbee2MQTT, Home Assistant discovery, live "
+    "states), as hub run does; needs the mqtt: and discovery: sections.",
+)
+def devices(config_path: str | None, as_json: bool, discover: float | None) -> None:
+    """List the devices of the home as a table: entity, name, area, floor, features, state, and
+    where each came from (config, zigbee2mqtt or homeassistant discovery)."""
     config = find_config(config_path)
-    registry = config.registry()
+    if discover is not None:
+        from hub.discovery.snapshot import snapshot
+
+        registry, _ = snapshot(config, discover)
+    else:
+        registry = config.registry()
     rows: list[dict[str, Any]] = []
     for device in registry.devices:
         area = registry.area(device.area)
@@ -33,12 +48,13 @@ def devices(config_path: str | None, as_json: bool) -> None:
                 "features": sorted(device.features),
                 "device_class": device.device_class or "",
                 "state": device.state.state or "",
+                "origin": device.origin,
             }
         )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
-    headers = ["entity_id", "name", "area", "floor", "features", "state"]
+    headers = ["entity_id", "name", "area", "floor", "features", "state", "origin"]
     table = [
         [
             r["entity_id"],
@@ -47,6 +63,7 @@ def devices(config_path: str | None, as_json: bool) -> None:
             r["floor"],
             ",".join(r["features"]),
             r["state"],
+            r["origin"],
         ]
         for r in rows
     ]
@@ -57,8 +74,11 @@ def devices(config_path: str | None, as_json: bool) -> None:
     click.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for row in table:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    origins = [str(r["origin"]) for r in rows]
+    sources = ", ".join(f"{origins.count(o)} {o}" for o in dict.fromkeys(origins))
     click.echo(
         f"{len(rows)} devices in {len(registry.areas)} areas on {len(registry.floors)} floors"
+        + (f" ({sources})" if set(origins) - {"config"} else "")
     )
 
 

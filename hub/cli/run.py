@@ -47,6 +47,8 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
       hub/response    the answers (or the request's reply_to / MQTT 5 response topic)
       hub/status      retained online/offline
       hub/action/<domain>  commands for Home Assistant (devices without another binding)
+    With a discovery: section it also reads zigbee2mqtt/#, homeassistant/.../config and the
+    devices' state topics, and answers once the devices confirm ("verified").
     \b
     Example:
       hub run --config config.example.yaml
@@ -71,7 +73,7 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
     pipeline.warm()  # the fast matcher, the model and its prompt: no request waits for them
     if stop.is_set():  # stopped while warming up: nothing to drain
         return
-    daemon = Daemon(pipeline, config.mqtt)
+    daemon = Daemon(pipeline, config.mqtt, discovery=config.discovery)
     daemon.start()
     notify("READY=1")
     notify(f"STATUS={daemon.status()}")

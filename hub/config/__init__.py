@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from hub.config.discovery import DiscoveryConfig, parse_discovery
 from hub.config.home import devices, floors_and_areas, languages
 from hub.config.llm import LLM_BACKENDS, LLMConfig, ModelConfig, parse_llm, parse_model
 from hub.config.memory import FAQEntry, StoreConfig, parse_faq, parse_store
@@ -59,6 +60,7 @@ class Config:
     mqtt: MQTTConfig | None = None  # None: nothing is published
     store: StoreConfig = field(default_factory=StoreConfig)
     faq: tuple[FAQEntry, ...] = ()
+    discovery: DiscoveryConfig | None = None  # None: the home is the config alone
     source: Path | None = None
 
     def registry(self) -> Registry:
@@ -111,6 +113,7 @@ _TOP_KEYS = (
     "data_dir",
     "intents_dir",
     "mqtt",
+    "discovery",
     "store",
     "faq",
 )
@@ -130,7 +133,12 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
         llm=parse_llm(top.section("llm"), base),
         data_dir=top.path_value("data_dir", base),
         intents_dir=top.path_value("intents_dir", base),
-        mqtt=parse_mqtt(top.section("mqtt"), base) if "mqtt" in top.data else None,
+        mqtt=(mqtt := parse_mqtt(top.section("mqtt"), base) if "mqtt" in top.data else None),
+        discovery=parse_discovery(
+            top.section("discovery"), base, mqtt=mqtt, area_ids={a.id for a in areas}
+        )
+        if "discovery" in top.data
+        else None,
         store=parse_store(top.section("store"), base),
         faq=parse_faq(top),
         source=file,

@@ -29,10 +29,16 @@ class Answer:
     reply: Reply
     id: str | None = None
     messages: tuple[OutMessage, ...] | list[OutMessage] = ()  # what was published for it
+    # per entity: {"entity_id", "action", "status"} (confirmed, unconfirmed, failed, published,
+    # unavailable); only when the daemon checks actions (a discovery: section)
+    verified: tuple[dict[str, str], ...] = ()
 
     @cached_property
     def body(self) -> dict[str, Any]:
-        return {**self.reply.to_dict(), "id": self.id}
+        body = {**self.reply.to_dict(), "id": self.id}
+        if self.verified:
+            body["verified"] = [dict(v) for v in self.verified]
+        return body
 
     def payload(self) -> str:
         return json.dumps(self.body, ensure_ascii=False)

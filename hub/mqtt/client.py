@@ -147,6 +147,25 @@ class MQTTLink:
         thread = getattr(self._client, "_thread", None)
         return isinstance(thread, threading.Thread) and thread.is_alive()
 
+    def subscribe(self, topics: Sequence[str]) -> None:
+        """Subscribe to more topics now (if connected) and after every reconnection."""
+        with self._lock:
+            new = [t for t in topics if t not in self.subscriptions]
+            if not new:
+                return
+            self.subscriptions = (*self.subscriptions, *new)
+            if self._online.is_set():
+                self._client.subscribe([(t, 1) for t in new])
+
+    def unsubscribe(self, topics: Sequence[str]) -> None:
+        with self._lock:
+            gone = [t for t in topics if t in self.subscriptions]
+            if not gone:
+                return
+            self.subscriptions = tuple(t for t in self.subscriptions if t not in gone)
+            if self._online.is_set():
+                self._client.unsubscribe(gone)
+
     # -- publishing -------------------------------------------------------------------------
     def publish(
         self,
@@ -229,8 +248,9 @@ class MQTTLink:
                 return
             with self._lock:
                 self._drop_unsent("before reconnecting")
-                for topic in self.subscriptions:
-                    client.subscribe(topic, qos=1)
+                subscriptions = list(self.subscriptions)
+                for start in range(0, len(subscriptions), 100):  # one SUBSCRIBE per 100
+                    client.subscribe([(t, 1) for t in subscriptions[start : start + 100]])
                 if self.status_topic is not None:
                     self._send(self.status_topic, ONLINE, True, None, None)
                 self._online.set()

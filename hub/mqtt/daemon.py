@@ -5,10 +5,18 @@ message on a bounded queue; one worker takes them in order, runs the pipeline (w
 second when the language model answers), publishes the actions through the bindings and answers
 the requester. A full queue is answered "busy" at once, never dropped silently. ``stop`` drains
 what is queued (up to a deadline) before the hub goes offline.
+
+With a ``discovery:`` section the daemon also follows the bus (``hub.mqtt.live``): discovery and
+state messages go to a second, unbounded queue that the same worker drains before each request,
+so ``pipeline.registry`` and the Router change only between requests. Actions are then checked
+by their echo (``hub.verify``): the answer waits (without blocking the worker) until every
+device has confirmed, or the verify timeout, and carries ``verified`` per entity.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import queue
 import threading
@@ -21,18 +29,27 @@ from typing import Protocol
 from hub.app import make_request
 from hub.bindings import BindingError, BindingSettings, OutMessage, Router
 from hub.config import MQTTConfig
-from hub.messages import Reply
+from hub.config.discovery import DiscoveryConfig
+from hub.messages import Command, Reply, Request
 from hub.mqtt.answers import Answer, destination, error_reply, reply_to_command
 from hub.mqtt.dedupe import Deduper
 from hub.mqtt.discovery import announcements, last_request
 from hub.mqtt.inbound import Inbound, Parsed, parse_command, parse_request, peek_envelope
+from hub.mqtt.live import LiveHome, Update
+from hub.mqtt.outcomes import action_events, checked_reply, without_unavailable
 from hub.mqtt.topics import Topics
 from hub.pipeline import Pipeline
+from hub.registry import State
+from hub.store.events import Event
+from hub.verify import Check, Ticket, Verifier, expectation
 
 _LOGGER = logging.getLogger(__name__)
 
 STALL_SECONDS = 120.0  # a job running longer than this makes the daemon unhealthy
 UNSENT_MAX_AGE = 60.0  # answers held while the broker was away are dropped after this
+BUS_BATCH = 2000  # bus messages applied at most between two requests
+WARM_DELAY = 0.5  # seconds of a quiet bus after a change of the home before the tiers rebuild
+_WAKE = Inbound(topic="", payload=b"")  # on the request queue: wakes the worker for the bus
 
 
 class Link(Protocol):
@@ -57,6 +74,15 @@ class Link(Protocol):
     def publish_all(self, messages: list[OutMessage], *, expiry: int | None) -> bool: ...
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An answer waiting for its devices to confirm."""
+
+    inbound: Inbound
+    kind: str
+    answer: Answer
+
+
 @dataclass
 class Stats:
     received: int = 0
@@ -76,13 +102,31 @@ class Daemon:
         settings: MQTTConfig,
         *,
         link_factory: Callable[[Daemon], Link] | None = None,
+        discovery: DiscoveryConfig | None = None,
+        on_event: Callable[[Event], None] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.settings = settings
         self.topics = Topics.of(settings)
-        self.router = Router(
-            pipeline.registry, BindingSettings(settings.prefix, settings.zigbee2mqtt_base)
+        self.on_event = on_event
+        self._binding_settings = BindingSettings(settings.prefix, settings.zigbee2mqtt_base)
+        self.live = (
+            LiveHome(pipeline.registry, discovery, settings.prefix)
+            if discovery is not None
+            else None
         )
+        self.verifier = Verifier(discovery.verify_timeout) if discovery is not None else None
+        self.router = Router(pipeline.registry, self._binding_settings)
+        if self.live is not None:
+            pipeline.registry = self.live.built.registry
+            self.router = Router(
+                pipeline.registry, self._binding_settings, self.live.built.bindings
+            )
+        self._bus: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+        self._nudged = False
+        self._nudge_lock = threading.Lock()
+        self._warm_at: float | None = None  # when to prepare the tiers for a changed home
+        self._exact: set[str] = self.live.exact_topics() if self.live is not None else set()
         self.stats = Stats()
         self._dedupe = Deduper(settings.dedupe_seconds)
         self._queue: queue.Queue[Inbound] = queue.Queue(maxsize=settings.queue_size)
@@ -94,13 +138,18 @@ class Daemon:
         self._stats_lock = threading.Lock()  # the callback and the worker both count
         self._unsent: deque[tuple[float, Answer]] = deque(maxlen=100)
         self._unsent_lock = threading.Lock()
+        self._local: dict[str, Request] = {}  # submit_request: id -> the request as it was made
         self._worker = threading.Thread(target=self._run, name="hub-worker", daemon=True)
         self.link: Link = (link_factory or _mqtt_link)(self)
 
     @property
     def subscriptions(self) -> list[str]:
         topics = [self.topics.request, self.topics.command]
-        return [*topics, self.topics.ha_status] if self.settings.discovery else topics
+        if self.settings.discovery:
+            topics.append(self.topics.ha_status)
+        if self.live is not None:
+            topics += [*self.live.wildcards(), *sorted(self._exact)]
+        return topics
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -126,13 +175,32 @@ class Daemon:
         stuck = busy is not None and time.monotonic() - busy > STALL_SECONDS
         return self.alive() and not stuck
 
+    @property
+    def settled(self) -> bool:
+        """No bus message waits and the tiers are prepared for the current home."""
+        return self._bus.empty() and self._warm_at is None and not self._nudged
+
     def status(self) -> str:
         s = self.stats
         state = "connected" if self.link.online else "waiting for the MQTT broker"
         return f"{state}; {s.received} requests, {s.acted} acted, {s.busy} busy"
 
+    # -- local producers (hub.speech): a request made in the hub, queued like MQTT's ---------
+    def submit_request(self, request: Request) -> None:
+        """Queue ``request`` (it needs an id) as if it came on <prefix>/request: the worker acts on
+        it and answers on <prefix>/response, keeping its own source, language and confidence."""
+        payload = json.dumps({"text": request.text, "id": request.id}, ensure_ascii=False)
+        self._local[str(request.id)] = request
+        data = payload.encode("utf-8")
+        topic = self.topics.request
+        self.submit(Inbound(topic, data, received=time.perf_counter(), size=len(data)))
+
     # -- paho's thread: check the size, enqueue ---------------------------------------------
     def submit(self, inbound: Inbound) -> None:
+        if self.live is not None and self._is_bus(inbound.topic):
+            self._bus.put(inbound)  # discovery and state: any size, never refused
+            self._nudge()
+            return
         if inbound.size > self.settings.max_payload:
             inbound = replace(inbound, payload=b"")
         if not self._accepting and inbound.topic != self.topics.ha_status:
@@ -151,6 +219,19 @@ class Daemon:
                 "The queue has room again; %d request(s) were answered busy", self._busy_streak
             )
             self._busy_streak = 0
+
+    def _is_bus(self, topic: str) -> bool:
+        """Not one of the hub's own topics: a discovery or state message for ``LiveHome``."""
+        return not topic.startswith(self.topics.prefix + "/") and topic != self.topics.ha_status
+
+    def _nudge(self) -> None:
+        """Wake the worker for bus messages (one wake-up in the queue at most)."""
+        with self._nudge_lock:
+            if self._nudged:
+                return
+            self._nudged = True
+        with contextlib.suppress(queue.Full):  # busy: the worker drains the bus before its next
+            self._queue.put_nowait(_WAKE)
 
     def _busy(self, inbound: Inbound) -> None:
         waiting = self._queue.qsize()
@@ -192,11 +273,18 @@ class Daemon:
     # -- the worker -------------------------------------------------------------------------
     def _run(self) -> None:
         while True:
+            if self.live is not None:
+                self._drain_bus()
+                self._expire_checks()
+                self._warm_when_quiet()
             try:
-                inbound = self._queue.get(timeout=0.2)
+                inbound = self._queue.get(timeout=self._wait())
             except queue.Empty:
                 if self._stopping.is_set():
+                    self._expire_checks(force=True)
                     return
+                continue
+            if inbound is _WAKE:
                 continue
             self._busy_since = time.monotonic()
             try:
@@ -220,10 +308,165 @@ class Daemon:
         self._count("received")
         kind = "command" if inbound.topic == self.topics.command else "request"
         answer = self._answer(inbound, kind)
+        if self.verifier is not None and answer.messages:
+            ticket = self.verifier.start(
+                self._checks(answer.reply.commands), Pending(inbound, kind, answer)
+            )
+            if not ticket.done:
+                return  # answered when the devices confirm, or at the timeout
+            self._finish(ticket)
+            return
+        if answer.messages:
+            self._action_events(answer, [])
+        self._deliver(inbound, kind, answer)
+
+    def _deliver(self, inbound: Inbound, kind: str, answer: Answer) -> None:
         self._publish_answer(answer)
         if self.settings.discovery:
             self.link.publish(self.topics.last, last_request(answer.body, kind), retain=True)
         self._log(inbound, answer)
+
+    # -- the live home and verification (worker thread) --------------------------------------
+    def _wait(self) -> float:
+        deadline = self.verifier.next_deadline() if self.verifier is not None else None
+        if self._warm_at is not None:
+            deadline = min(deadline or self._warm_at, self._warm_at)
+        if deadline is None:
+            return 0.2
+        return min(0.2, max(0.005, deadline - time.monotonic()))
+
+    def _warm_when_quiet(self) -> None:
+        """Once the bus has been quiet for a moment after the home changed, prepare the
+        template tier for the new registry (seconds for hundreds of devices), so that the
+        next request does not pay for it."""
+        if self._warm_at is None or time.monotonic() < self._warm_at or not self._bus.empty():
+            return
+        self.pipeline.warm(llm=False)
+        self._warm_at = None
+
+    def _drain_bus(self) -> None:
+        live = self.live
+        if live is None:
+            return
+        with self._nudge_lock:
+            self._nudged = False
+        update = Update()
+        for _ in range(BUS_BATCH):
+            try:
+                message = self._bus.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                live.handle(message.topic, message.payload, update)
+            except Exception:
+                _LOGGER.exception("Failed on a bus message from %s; skipped", message.topic)
+        if update:
+            self._apply(live, update)
+
+    def _apply(self, live: LiveHome, update: Update) -> None:
+        before = self.pipeline.registry
+        registry = live.registry(before, update)
+        if update.structure:
+            self.router = Router(registry, self._binding_settings, live.built.bindings)
+            self._resubscribe(live)
+            self._warm_at = time.monotonic() + WARM_DELAY
+            origins = [live.built.origins.get(d.entity_id, "config") for d in registry.devices]
+            _LOGGER.info(
+                "The home changed: %d devices (%d config, %d zigbee2mqtt, %d homeassistant), "
+                "version %s -> %s",
+                len(registry.devices),
+                origins.count("config"),
+                origins.count("zigbee2mqtt"),
+                origins.count("homeassistant"),
+                before.version,
+                registry.version,
+            )
+        else:
+            self.router.registry = registry
+        self.pipeline.registry = registry
+        for entity_id, available in update.availability.items():
+            _LOGGER.log(
+                logging.INFO if available else logging.WARNING,
+                "%s is %s",
+                entity_id,
+                "available again" if available else "unavailable",
+            )
+            self._emit(
+                Event(
+                    kind="device",
+                    source="discovery",
+                    entity_id=entity_id,
+                    text=f"{entity_id} {'available' if available else 'unavailable'}",
+                    detail={"available": available},
+                )
+            )
+        if self.verifier is None:
+            return
+        seen = dict(update.states)
+        for entity_id in update.availability:
+            device = registry.device(entity_id)
+            if device is not None and device.state.state == "unavailable":
+                seen[entity_id] = device.state
+        for entity_id, state in seen.items():
+            for ticket in self.verifier.observe(entity_id, state):
+                self._finish(ticket)
+
+    def _resubscribe(self, live: LiveHome) -> None:
+        """Follow the state topics the home now names (``MQTTLink.subscribe``; a link without
+        it, as in some tests, gets the wildcards only)."""
+        exact = live.exact_topics()
+        new, gone = sorted(exact - self._exact), sorted(self._exact - exact)
+        self._exact = exact
+        subscribe = getattr(self.link, "subscribe", None)
+        unsubscribe = getattr(self.link, "unsubscribe", None)
+        if new and subscribe is not None:
+            subscribe(new)
+        if gone and unsubscribe is not None:
+            unsubscribe(gone)
+
+    def _expire_checks(self, *, force: bool = False) -> None:
+        if self.verifier is None:
+            return
+        now = float("inf") if force else time.monotonic()
+        for ticket in self.verifier.expire(now):
+            self._finish(ticket)
+
+    def _checks(self, commands: tuple[Command, ...]) -> list[Check]:
+        registry = self.pipeline.registry
+        sources = self.live.built.sources if self.live is not None else {}
+        checks: list[Check] = []
+        for command in commands:
+            for entity_id in command.entity_ids:
+                device = registry.device(entity_id)
+                single = Command(command.action, (entity_id,), command.data)
+                before = device.state if device is not None else State()
+                predicate = expectation(single, before) if entity_id in sources else None
+                checks.append(Check(entity_id, command.action, predicate))
+        return checks
+
+    def _finish(self, ticket: Ticket) -> None:
+        pending = ticket.context
+        if not isinstance(pending, Pending):
+            return
+        answer = pending.answer
+        reply = checked_reply(answer.reply, ticket.checks, self.pipeline.registry)
+        verified = (*answer.verified, *(c.to_dict() for c in ticket.checks))
+        final = replace(answer, reply=reply, verified=verified)
+        self._action_events(final, ticket.checks)  # recorded before the requester hears of it
+        self._deliver(pending.inbound, pending.kind, final)
+
+    def _action_events(self, answer: Answer, checks: list[Check]) -> None:
+        if self.on_event is not None:
+            for event in action_events(answer.reply, answer.id, checks):
+                self._emit(event)
+
+    def _emit(self, event: Event) -> None:
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:
+            _LOGGER.exception("The event hook failed on a %s event", event.kind)
 
     def _answer(self, inbound: Inbound, kind: str) -> Answer:
         limit = self.settings.max_payload
@@ -261,7 +504,18 @@ class Daemon:
                 source="mqtt",
                 request_id=parsed.id,
             )
+            local = self._local.pop(parsed.id or "", None)  # from submit_request
+            if local is not None:
+                request = replace(local, area=request.area)
             reply = self.pipeline.ask(request)
+        skipped: tuple[dict[str, str], ...] = ()
+        if self.live is not None and reply.commands:
+            reply, skipped = without_unavailable(reply, self.pipeline.registry)
+            if not reply.commands:
+                return replace(
+                    self._error(inbound, parsed, "device_unavailable", reply.reply, reply),
+                    verified=skipped,
+                )
         if not reply.commands:
             return Answer(where.topic, inbound.correlation, reply, parsed.id)
         try:
@@ -277,7 +531,7 @@ class Daemon:
             self._dedupe.remember(key)
         self._count("acted")
         self.stats.overhead_ms.append((time.perf_counter() - inbound.received) * 1000 - reply.ms)
-        return Answer(where.topic, inbound.correlation, reply, parsed.id, messages)
+        return Answer(where.topic, inbound.correlation, reply, parsed.id, messages, skipped)
 
     def _error(
         self, inbound: Inbound, parsed: Parsed, code: str, message: str, reply: Reply | None = None
@@ -317,15 +571,18 @@ class Daemon:
         error = answer.body.get("error")
         reply = answer.reply
         direct = f" {reply.text!r} [direct, {reply.ms:.1f} ms]" if reply.tier == "direct" else ""
+        checked = ", ".join(f"{v['entity_id']} {v['status']}" for v in answer.verified)
+        doubt = any(v["status"] not in ("confirmed", "published") for v in answer.verified)
         _LOGGER.log(
-            logging.WARNING if error else logging.INFO,
-            "mqtt %s id=%s%s%s -> %s; answer on %s%s",
+            logging.WARNING if error or doubt else logging.INFO,
+            "mqtt %s id=%s%s%s -> %s; answer on %s%s%s",
             inbound.topic,
             answer.id,
             " (correlated)" if inbound.correlation is not None else "",
             direct,
             sent,
             answer.topic,
+            f" ({checked})" if checked else "",
             f" [error {error['code']}: {error['message']}]" if error else "",
         )
 

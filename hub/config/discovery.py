@@ -1,0 +1,145 @@
+"""The discovery section: learn the home from the MQTT bus, keep states live, check actions.
+
+```yaml
+discovery:
+  zigbee2mqtt: true                 # <base>/bridge/devices and bridge/groups (retained)
+  homeassistant: true               # <prefix>/<component>/.../config, <prefix>/device/<id>/config
+  areas:                            # Z2M friendly name, or a prefix of it, -> area id
+    "Kitchen/": kitchen             # the longest matching prefix wins; an exact name beats all
+  area_from_description: true       # a Z2M description naming an area ("Kitchen", "area: kitchen")
+  devices:                          # by discovered entity id, Z2M friendly name or HA unique_id
+    "Kitchen/Ceiling": {name: Ceiling Light, aliases: [big light], area: kitchen}
+    light.hall_strip: {hide: true}
+  verify_timeout: 3                 # seconds to wait for a device's state to show an action
+```
+
+Without the section nothing is discovered, no state is followed and actions are not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from hub.bindings.spec import topic_problem
+from hub.config.mqtt import MQTTConfig
+from hub.config.reader import Reader
+from hub.normalize import slugify
+
+
+@dataclass(frozen=True)
+class DeviceOverride:
+    """What the config changes about one discovered device."""
+
+    id: str | None = None  # a new entity id (same domain)
+    name: str | None = None
+    aliases: tuple[str, ...] = ()
+    area: str | None = None
+    hide: bool = False
+
+
+@dataclass(frozen=True)
+class DiscoveryConfig:
+    zigbee2mqtt: bool = True
+    homeassistant: bool = True
+    zigbee2mqtt_base: str = "zigbee2mqtt"
+    discovery_prefix: str = "homeassistant"
+    areas: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    area_from_description: bool = True
+    devices: Mapping[str, DeviceOverride] = field(default_factory=lambda: MappingProxyType({}))
+    verify_timeout: float = 3.0
+
+    def area_for(self, friendly_name: str) -> str | None:
+        """The configured area of a Z2M friendly name: exact name, else the longest prefix."""
+        if friendly_name in self.areas:
+            return self.areas[friendly_name]
+        best = ""
+        for prefix in self.areas:
+            if friendly_name.startswith(prefix) and len(prefix) > len(best):
+                best = prefix
+        return self.areas[best] if best else None
+
+
+_KEYS = (
+    "zigbee2mqtt",
+    "homeassistant",
+    "zigbee2mqtt_base",
+    "discovery_prefix",
+    "areas",
+    "area_from_description",
+    "devices",
+    "verify_timeout",
+)
+
+
+def parse_discovery(
+    r: Reader, base: Path, *, mqtt: MQTTConfig | None, area_ids: set[str]
+) -> DiscoveryConfig:
+    r.only(*_KEYS)
+    if mqtt is None:
+        r.fail("", "needs an mqtt: section (discovery reads the MQTT bus)")
+        raise AssertionError  # unreachable: fail raises
+    topics = {}
+    for key, default in (
+        ("zigbee2mqtt_base", mqtt.zigbee2mqtt_base),
+        ("discovery_prefix", mqtt.discovery_prefix),
+    ):
+        value = r.text(key, default) or default
+        problem = topic_problem(value)
+        if problem:
+            r.fail(key, problem)
+        topics[key] = value
+    areas = _areas(r, area_ids)
+    return DiscoveryConfig(
+        zigbee2mqtt=r.get("zigbee2mqtt", bool, True),
+        homeassistant=r.get("homeassistant", bool, True),
+        zigbee2mqtt_base=topics["zigbee2mqtt_base"],
+        discovery_prefix=topics["discovery_prefix"],
+        areas=MappingProxyType(areas),
+        area_from_description=r.get("area_from_description", bool, True),
+        devices=MappingProxyType(_overrides(r, area_ids)),
+        verify_timeout=r.number("verify_timeout", 3.0, 0.1, 120.0),
+    )
+
+
+def _areas(r: Reader, area_ids: set[str]) -> dict[str, str]:
+    raw = r.get("areas", dict, {})
+    out: dict[str, str] = {}
+    section = r.section("areas")
+    for key in raw:
+        area = section.text(str(key), required=True) or ""
+        if area not in area_ids:
+            section.fail(str(key), f"unknown area {area!r} (areas: {_known(area_ids)})")
+        out[str(key)] = area
+    return out
+
+
+def _overrides(r: Reader, area_ids: set[str]) -> dict[str, DeviceOverride]:
+    raw = r.get("devices", dict, {})
+    section = r.section("devices")
+    out: dict[str, DeviceOverride] = {}
+    for key in raw:
+        item = section.section(str(key))
+        item.only("id", "name", "aliases", "area", "hide")
+        new_id = item.text("id")
+        if new_id is not None:
+            domain, _, object_id = new_id.partition(".")
+            if not object_id or slugify(object_id) != object_id or slugify(domain) != domain:
+                item.fail("id", f"{new_id!r} is not an entity id like 'light.kitchen'")
+        area = item.text("area")
+        if area is not None and area not in area_ids:
+            item.fail("area", f"unknown area {area!r} (areas: {_known(area_ids)})")
+        out[str(key)] = DeviceOverride(
+            id=new_id,
+            name=item.text("name"),
+            aliases=item.strings("aliases"),
+            area=area,
+            hide=item.get("hide", bool, False),
+        )
+    return out
+
+
+def _known(area_ids: set[str]) -> str:
+    return ", ".join(sorted(area_ids)) or "none"

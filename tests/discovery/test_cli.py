@@ -1,0 +1,60 @@
+"""``hub devices --discover``: the home as the bus describes it, with each device's origin."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli.inspect import devices
+from hub.sim.runner import Simulator
+from tests.mqtt.conftest import Broker
+
+
+@pytest.fixture
+def simulator(broker: Broker) -> Iterator[Simulator]:
+    sim = Simulator(port=broker.port)
+    sim.start()
+    sim.publish_all()
+    yield sim
+    sim.stop()
+
+
+def test_devices_shows_where_each_came_from(
+    broker: Broker, simulator: Simulator, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "areas: [{id: kitchen, name: Kitchen}]\n"
+        "devices: [{id: light.counter, name: Counter, area: kitchen,"
+        " binding: {type: zigbee2mqtt, friendly_name: Kitchen/Counter}}]\n"
+        f"mqtt: {{host: 127.0.0.1, port: {broker.port}}}\n"
+        'discovery: {areas: {"Kitchen/": kitchen}}\n'
+    )
+    runner = CliRunner()
+    table = runner.invoke(devices, ["--config", str(config), "--discover", "1.5"])
+    assert table.exit_code == 0, table.output
+    assert "ORIGIN" in table.output.splitlines()[0]
+    last = table.output.strip().splitlines()[-1]
+    assert "(1 config, 29 zigbee2mqtt, 9 homeassistant)" in last, last
+    rows = json.loads(
+        runner.invoke(devices, ["--config", str(config), "--discover", "1.5", "--json"]).output
+    )
+    by_id = {r["entity_id"]: r for r in rows}
+    assert by_id["light.counter"]["origin"] == "config"
+    assert by_id["light.counter"]["state"] == "off"  # its live state, from the bus
+    assert by_id["light.kitchen_ceiling"]["origin"] == "zigbee2mqtt"
+    assert by_id["light.kitchen_ceiling"]["area"] == "Kitchen"
+    assert by_id["climate.office_ac"]["origin"] == "homeassistant"
+    assert by_id["climate.office_ac"]["state"] == "off"
+
+
+def test_discover_without_the_sections_is_one_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("areas: []\n")
+    result = CliRunner().invoke(devices, ["--config", str(config), "--discover", "1"])
+    assert result.exit_code != 0
+    assert "needs the mqtt: and discovery: sections" in str(result.exception or result.output)

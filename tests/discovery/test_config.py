@@ -1,0 +1,77 @@
+"""The discovery: section of the config, and its errors (key, line, reason)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.config import parse_config
+from hub.errors import ConfigError
+
+BASE = """
+areas: [{id: kitchen, name: Kitchen}]
+mqtt: {zigbee2mqtt_base: z2m}
+"""
+
+
+def test_defaults_follow_the_mqtt_section() -> None:
+    config = parse_config(BASE + "discovery: {}\n")
+    d = config.discovery
+    assert d is not None
+    assert (d.zigbee2mqtt, d.homeassistant, d.zigbee2mqtt_base, d.discovery_prefix) == (
+        True,
+        True,
+        "z2m",
+        "homeassistant",
+    )
+    assert d.verify_timeout == 3.0
+    assert parse_config(BASE).discovery is None
+
+
+def test_areas_by_prefix_and_overrides() -> None:
+    config = parse_config(
+        BASE
+        + """
+discovery:
+  areas: {"Kitchen/": kitchen, "Kitchen/Coffee Plug": kitchen}
+  devices:
+    "Kitchen/Ceiling": {name: Ceiling, aliases: [big light], area: kitchen}
+    light.x: {hide: true, id: light.y}
+  verify_timeout: 1.5
+"""
+    )
+    d = config.discovery
+    assert d is not None
+    assert d.area_for("Kitchen/Spots") == "kitchen" and d.area_for("Hall/Spots") is None
+    assert d.devices["Kitchen/Ceiling"].aliases == ("big light",)
+    assert d.devices["light.x"].hide and d.devices["light.x"].id == "light.y"
+    assert d.verify_timeout == 1.5
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "reason"),
+    [
+        ("discovery: {areas: {'Hall/': hall}}", "discovery.areas.Hall/", "unknown area 'hall'"),
+        ("discovery: {devices: {x: {area: attic}}}", "discovery.devices.x.area", "unknown area"),
+        ("discovery: {devices: {x: {colour: red}}}", "discovery.devices.x.colour", "unknown key"),
+        (
+            "discovery: {devices: {x: {id: Not An Id}}}",
+            "discovery.devices.x.id",
+            "not an entity id",
+        ),
+        ("discovery: {verify_timeout: 0}", "discovery.verify_timeout", "between"),
+        ("discovery: {zigbee2mqtt: maybe}", "discovery.zigbee2mqtt", "true or false"),
+        ("discovery: {zigbee2mqtt_base: 'z/#'}", "discovery.zigbee2mqtt_base", "wildcard"),
+        ("discovery: {sources: [z2m]}", "discovery.sources", "unknown key"),
+    ],
+)
+def test_errors_name_the_key_and_the_reason(section: str, key: str, reason: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(BASE + section + "\n")
+    assert info.value.key == key
+    assert reason in str(info.value)
+    assert info.value.line is not None
+
+
+def test_discovery_needs_the_mqtt_section() -> None:
+    with pytest.raises(ConfigError, match="needs an mqtt: section"):
+        parse_config("discovery: {}\n")
