@@ -75,6 +75,7 @@ class Request:
     # Per-request states in Home Assistant's shape (`hub ask --jsonl` "state").
     states: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     language: str | None = None
+    confidence: float | None = None  # speech: the recognizer's confidence in ``text``
 
 
 @dataclass(frozen=True)

