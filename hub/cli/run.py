@@ -21,6 +21,7 @@ from hub.cli.options import config_option, tier_option
 from hub.errors import ConfigError
 from hub.mqtt.daemon import Daemon
 from hub.speech.runner import start_speech
+from hub.summaries.schedule import start_summaries
 from hub.systemd import Watchdog, notify, watchdog_interval
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
     if stop.is_set():  # stopped while warming up: nothing to drain
         return
     daemon = Daemon(pipeline, config.mqtt, discovery=config.discovery)
+    # before the daemon's threads: loading the summary writer silences stdout/stderr a moment
+    summaries = start_summaries(config, daemon, None)
     daemon.start()
     speech = start_speech(config, daemon)  # the microphone, when speech.enabled
     notify("READY=1")
@@ -97,6 +100,8 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
             failed = True
             break
     notify("STOPPING=1")
+    if summaries is not None:
+        summaries.stop()
     if speech is not None:
         speech.stop()
     daemon.stop(drain)

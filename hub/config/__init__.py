@@ -27,6 +27,7 @@ from hub.config.mqtt import (
 )
 from hub.config.reader import Reader, index_lines
 from hub.config.speech import SpeechConfig, parse_speech
+from hub.config.summaries import SummariesConfig, SummaryJob, parse_summaries
 from hub.errors import ConfigError
 from hub.registry import Area, Device, Floor, Registry
 
@@ -42,6 +43,8 @@ __all__ = [
     "ModelConfig",
     "Reader",
     "StoreConfig",
+    "SummariesConfig",
+    "SummaryJob",
     "TLSConfig",
     "load_config",
     "parse_config",
@@ -62,6 +65,7 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     faq: tuple[FAQEntry, ...] = ()
     discovery: DiscoveryConfig | None = None  # None: the home is the config alone
+    summaries: SummariesConfig = field(default_factory=SummariesConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     source: Path | None = None
 
@@ -118,6 +122,7 @@ _TOP_KEYS = (
     "discovery",
     "store",
     "faq",
+    "summaries",
     "speech",
 )
 
@@ -144,6 +149,7 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
         else None,
         store=parse_store(top.section("store"), base),
         faq=parse_faq(top),
+        summaries=parse_summaries(top.section("summaries"), base, langs[0]),
         speech=parse_speech(top.section("speech"), base),
         source=file,
     )

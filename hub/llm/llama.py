@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, cast
 from hub.errors import LLMError, ModelError
 from hub.llm.backend import Generation, JsonSchema, Prompt
 from hub.llm.chat import ChatTemplate
+from hub.llm.gate import SHARED, Gate
 from hub.llm.greedy import GrammarGreedy
 from hub.llm.trie import TokenTrie, decode
 
@@ -159,6 +160,7 @@ class LlamaBackend:
         n_batch: int = 512,
         chat_template: str | None = None,
         fast_grammar: bool = True,
+        gate: Gate | None = None,
     ) -> None:
         self.model_path = Path(model_path)
         check_gguf(self.model_path)
@@ -168,6 +170,7 @@ class LlamaBackend:
         self._grammars: collections.OrderedDict[str, LlamaGrammar] = collections.OrderedDict()
         self.last_stats: EvalStats | None = None
         self.fast_grammar = fast_grammar
+        self.gate = gate or SHARED  # marks requests busy, so background writers wait
         self._greedy_sampler: GrammarGreedy | None = None
         self._variants: dict[int, Any] | None = None
         start = time.perf_counter()
@@ -194,7 +197,7 @@ class LlamaBackend:
         """Complete ``prompt``, constrained to ``schema`` when one is given."""
         grammar = self._grammar(schema) if schema is not None else None
         text = self._template.render(prompt.messages())
-        with self._lock:
+        with self.gate.request(), self._lock:  # summaries yield while a request runs
             llm = self._open()
             tokens = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
             n_ctx = llm.n_ctx()
@@ -267,7 +270,7 @@ class LlamaBackend:
     ) -> TrieAnswer:
         """Answer ``prompt`` with lines from ``trie`` (see hub.llm.trie), greedily."""
         text = self._template.render(prompt.messages())
-        with self._lock:
+        with self.gate.request(), self._lock:
             llm = self._open()
             tokens = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
             if len(tokens) + 64 >= llm.n_ctx():

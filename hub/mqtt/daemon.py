@@ -41,6 +41,7 @@ from hub.mqtt.topics import Topics
 from hub.pipeline import Pipeline
 from hub.registry import State
 from hub.store.events import Event
+from hub.summaries.record import Recorder
 from hub.verify import Check, Ticket, Verifier, expectation
 
 _LOGGER = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ class Daemon:
         self._unsent_lock = threading.Lock()
         self._local: dict[str, Request] = {}  # submit_request: id -> the request as it was made
         self._worker = threading.Thread(target=self._run, name="hub-worker", daemon=True)
+        self.recorder: Recorder | None = None  # summaries: topics kept in the event log
         self.link: Link = (link_factory or _mqtt_link)(self)
 
     @property
@@ -197,6 +199,9 @@ class Daemon:
 
     # -- paho's thread: check the size, enqueue ---------------------------------------------
     def submit(self, inbound: Inbound) -> None:
+        recorded = self.recorder is not None and self.recorder.offer(inbound.topic, inbound.payload)
+        if recorded and self.live is None and self._is_bus(inbound.topic):
+            return  # recorded for summaries, and not a topic anything else here reads
         if self.live is not None and self._is_bus(inbound.topic):
             self._bus.put(inbound)  # discovery and state: any size, never refused
             self._nudge()

@@ -69,6 +69,26 @@ def _decisions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _summaries(db: sqlite_utils.Database) -> None:
+    """Written summaries (hub.summaries.store reads and writes them)."""
+    db.table("summaries").create(
+        {
+            "id": int,
+            "name": str,  # the job's name, or "adhoc" for `hub summarize`
+            "created": float,
+            "since": float,
+            "until": float,
+            "language": str,
+            "text": str,
+            "prose": str,  # model | model+template | template
+            "facts": str,  # JSON, hub.summaries.facts.Facts.to_json
+            "summary": str,  # JSON, the whole record
+        },
+        pk="id",
+    )
+    db.table("summaries").create_index(["name", "created"])
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 
-MIGRATIONS: list[Migration] = [_events, _answers, _decisions]
+MIGRATIONS: list[Migration] = [_events, _answers, _decisions, _summaries]
