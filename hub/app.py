@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.config import Config, load_config
 from hub.errors import ConfigError
 from hub.llm.lines import LineModel, SchemaLines, TrieLines
+from hub.memory import Memory
 from hub.messages import Request
 from hub.pipeline import Pipeline
 from hub.registry import Registry
+from hub.tiers.answers import ChatTier, FAQTier
 from hub.tiers.base import Tier
+from hub.tiers.cache import CacheTier
 from hub.tiers.llm import LLMTier
 from hub.tiers.templates import TemplateTier
+
+if TYPE_CHECKING:
+    from hub.llm.writer import TextWriter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,11 +53,32 @@ def find_config(path: str | os.PathLike[str] | None) -> Config:
     )
 
 
-def build_tiers(config: Config, tier: str = "auto") -> list[Tier]:
+def build_tiers(
+    config: Config,
+    tier: str = "auto",
+    *,
+    memory: Memory | None = None,
+    answers: bool = True,
+    writer: LazyWriter | None = None,
+) -> list[Tier]:
+    """The tiers in order: cache, templates, FAQ, the model's commands, general answers.
+
+    ``tier`` "template" or "llm" keeps only that tier (benchmarks); ``answers`` False leaves
+    out the question answering (FAQ and general answers).
+    """
     tiers: list[Tier] = []
+    if not answers or config.llm.backend != "embedded":
+        writer = None
+    elif writer is None:
+        writer = LazyWriter(config)
+    cache = memory.answers if memory is not None else None
+    if tier == "auto" and memory is not None:
+        tiers.append(CacheTier(memory.decisions, memory.answers, config.languages))
     if tier in ("auto", "template"):
         extra = [config.intents_dir] if config.intents_dir else []
         tiers.append(TemplateTier(config.languages, extra))
+    if tier == "auto" and answers and config.faq:
+        tiers.append(FAQTier(config.faq, config.languages, writer, cache))
     if tier in ("auto", "llm") and config.llm.backend != "off":
         tiers.append(
             LLMTier(
@@ -60,7 +88,36 @@ def build_tiers(config: Config, tier: str = "auto") -> list[Tier]:
                 min_coverage=config.llm.min_coverage,
             )
         )
+    if tier == "auto" and writer is not None:
+        tiers.append(ChatTier(config.languages, writer, cache))
     return tiers
+
+
+class LazyWriter:
+    """The free-text writer on the configured model, loaded on first use, then shared by the
+    FAQ and answer tiers and the summaries."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._writer: TextWriter | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> TextWriter:
+        with self._lock:
+            if self._writer is None:
+                self._writer = make_writer(self.config)
+            return self._writer
+
+
+def make_writer(config: Config) -> TextWriter:
+    """A free-text writer on the hub's GGUF (model.path, else the installed default), with a
+    llama.cpp context of its own, so the command prompt's cache is never evicted."""
+    from hub.llm.writer import LlamaWriter
+    from hub.modelstore import resolve_model_path
+
+    path = resolve_model_path(config.model.path, config.data_dir)
+    threads = config.model.threads or None
+    return LlamaWriter(path, n_ctx=config.summaries.context, n_threads=threads)
 
 
 def line_model(config: Config) -> LineModel:
@@ -90,8 +147,16 @@ def line_model(config: Config) -> LineModel:
     return TrieLines(backend)
 
 
-def build_pipeline(config: Config, tier: str = "auto") -> Pipeline:
-    return Pipeline(config.registry(), build_tiers(config, tier))
+def build_pipeline(
+    config: Config,
+    tier: str = "auto",
+    *,
+    memory: Memory | None = None,
+    answers: bool = True,
+    writer: LazyWriter | None = None,
+) -> Pipeline:
+    tiers = build_tiers(config, tier, memory=memory, answers=answers, writer=writer)
+    return Pipeline(config.registry(), tiers, memory=memory)
 
 
 def make_request(

@@ -8,6 +8,7 @@ hands it every request and reply; it records them and keeps the language model's
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from hub.config import Config, StoreConfig
@@ -19,6 +20,7 @@ from hub.store import AnswerCache, DecisionCache, Event, Store
 _LOGGER = logging.getLogger(__name__)
 
 DB_NAME = "hub.db"
+PRUNE_EVERY = 3600.0  # seconds between prunes of the event log while running
 
 
 def database_path(config: Config) -> Path:
@@ -31,14 +33,13 @@ class Memory:
         self.settings = settings
         self.decisions = DecisionCache(store) if settings.decisions else None
         self.answers = AnswerCache(store, settings.answer_ttl_hours * 3600)
+        self._next_prune = time.monotonic() + PRUNE_EVERY
 
     @classmethod
     def open(cls, config: Config, registry: Registry | None = None) -> Memory:
         path = database_path(config)
         memory = cls(Store.open(path), config.store)
-        memory.store.prune(
-            max_age_seconds=config.store.keep_days * 86400, max_events=config.store.max_events
-        )
+        memory.prune()
         stale = memory.answers.forget_changed({e.id: e.hash for e in config.faq})
         if stale:
             _LOGGER.info("Dropped %d cached answer(s): their FAQ entries changed", stale)
@@ -46,6 +47,13 @@ class Memory:
             memory.follow(registry)
         _LOGGER.info("Remembering in %s (%s)", path, memory.store.status())
         return memory
+
+    def prune(self) -> None:
+        """Drop events beyond the configured age and count (at start, then hourly)."""
+        self._next_prune = time.monotonic() + PRUNE_EVERY
+        self.store.prune(
+            max_age_seconds=self.settings.keep_days * 86400, max_events=self.settings.max_events
+        )
 
     def follow(self, registry: Registry) -> None:
         """The home is now ``registry``: decisions made for any other home go."""
@@ -56,6 +64,8 @@ class Memory:
 
     def remember(self, request: Request, reply: Reply, registry: Registry) -> None:
         self.store.record(request_event(request, reply))
+        if time.monotonic() >= self._next_prune:
+            self.prune()
         if (
             self.decisions is not None
             and reply.tier == "llm"

@@ -11,6 +11,7 @@ import click
 
 from hub.app import build_pipeline, find_config, make_request
 from hub.cli.options import config_option, tier_option
+from hub.memory import Memory
 from hub.messages import ErrorInfo, Reply
 from hub.pipeline import Pipeline
 
@@ -34,6 +35,11 @@ JSONL_KEYS = ("text", "area", "state", "id")
     is_flag=True,
     help="Publish the commands over MQTT, as `hub run` does (needs an mqtt: section).",
 )
+@click.option(
+    "--no-memory",
+    is_flag=True,
+    help="Neither read the caches nor write the event log (the database is not opened).",
+)
 def ask(
     text: str | None,
     config_path: str | None,
@@ -42,6 +48,7 @@ def ask(
     jsonl: bool,
     tier: str,
     publish: bool,
+    no_memory: bool,
 ) -> None:
     """Turn TEXT into validated device commands and print them.
 
@@ -56,7 +63,11 @@ def ask(
     if not jsonl and text is None:
         raise click.UsageError("missing TEXT (or use --jsonl to read requests from stdin)")
     config = find_config(config_path)
-    pipeline = build_pipeline(config, tier)
+    memory = None
+    if config.store.enabled and not no_memory:
+        memory = Memory.open(config, config.registry())
+        click.get_current_context().call_on_close(memory.close)
+    pipeline = build_pipeline(config, tier, memory=memory)
     if publish:
         from hub.mqtt.publish import publishing
 

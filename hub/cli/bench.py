@@ -37,7 +37,9 @@ def bench(
         case_file = load_case_file(Path(name))
         pipeline = pipelines.get(case_file.config)
         if pipeline is None:
-            pipeline = build_pipeline(load_config(case_file.config), tier)
+            # Commands are scored: no cache (each case is asked once, fresh), and no general
+            # answers to the questions (they add seconds and never a command).
+            pipeline = build_pipeline(load_config(case_file.config), tier, answers=False)
             pipeline.warm()
             pipelines[case_file.config] = pipeline
         cases = case_file.cases[:: max(every, 1)]

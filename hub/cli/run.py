@@ -16,9 +16,10 @@ from types import FrameType
 
 import click
 
-from hub.app import build_pipeline, find_config
+from hub.app import LazyWriter, build_pipeline, find_config
 from hub.cli.options import config_option, tier_option
 from hub.errors import ConfigError
+from hub.memory import Memory
 from hub.mqtt.daemon import Daemon
 from hub.speech.runner import start_speech
 from hub.summaries.schedule import start_summaries
@@ -71,17 +72,31 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    pipeline = build_pipeline(config, tier)
+    memory = Memory.open(config, config.registry()) if config.store.enabled else None
+    writer = LazyWriter(config)  # FAQ answers and summaries share one llama.cpp context
+    pipeline = build_pipeline(config, tier, memory=memory, writer=writer)
     pipeline.warm()  # the fast matcher, the model and its prompt: no request waits for them
     if stop.is_set():  # stopped while warming up: nothing to drain
         return
-    daemon = Daemon(pipeline, config.mqtt, discovery=config.discovery)
+    daemon = Daemon(
+        pipeline,
+        config.mqtt,
+        discovery=config.discovery,
+        on_event=memory.record if memory is not None else None,  # actions, errors, devices
+    )
     # before the daemon's threads: loading the summary writer silences stdout/stderr a moment
-    summaries = start_summaries(config, daemon, None)
+    summaries = start_summaries(
+        config, daemon, memory.store if memory is not None else None, writer
+    )
     daemon.start()
     speech = start_speech(config, daemon)  # the microphone, when speech.enabled
+
+    def status() -> str:
+        store = f"; store {memory.status()}" if memory is not None else ""
+        return f"{daemon.status()}{store}"
+
     notify("READY=1")
-    notify(f"STATUS={daemon.status()}")
+    notify(f"STATUS={status()}")
     interval = watchdog_interval()
     watchdog = Watchdog(daemon.healthy, interval) if interval else None
     if watchdog is not None:
@@ -94,7 +109,7 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
     )
     failed = False
     while not stop.wait(STATUS_EVERY):
-        notify(f"STATUS={daemon.status()}")
+        notify(f"STATUS={status()}")
         if not daemon.alive():
             _LOGGER.error("A hub thread died; exiting so that systemd restarts the hub")
             failed = True
@@ -105,6 +120,8 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
     if speech is not None:
         speech.stop()
     daemon.stop(drain)
+    if memory is not None:
+        memory.close()  # what the disk could not take yet goes to the pending file
     if watchdog is not None:
         watchdog.stop()
     _LOGGER.info("hub stopped")

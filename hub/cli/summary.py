@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hub.app import find_config
+from hub.app import find_config, make_writer
 from hub.cli.options import config_option
 from hub.config import Config, SummaryJob
 from hub.config.summaries import parse_window
@@ -17,7 +17,6 @@ from hub.errors import HubError
 from hub.store import Store
 from hub.summaries import store as summary_store
 from hub.summaries.render import facts_lines
-from hub.summaries.schedule import make_writer
 from hub.summaries.service import SummaryService
 from hub.summaries.sources import SourceSpec
 from hub.summaries.summary import Summary

@@ -271,6 +271,7 @@ class Daemon:
         )
         answer = error_reply(self.topics, inbound, parsed, code, message)
         self._count_error(code)
+        self._error_event(inbound, parsed, code, message)
         if log:
             _LOGGER.warning("mqtt %s id=%s -> %s: %s", inbound.topic, parsed.id, code, message)
         self._publish_answer(answer)
@@ -542,7 +543,16 @@ class Daemon:
         self, inbound: Inbound, parsed: Parsed, code: str, message: str, reply: Reply | None = None
     ) -> Answer:
         self._count_error(code)
+        if reply is None:  # the pipeline's own errors are in its request event already
+            self._error_event(inbound, parsed, code, message)
         return error_reply(self.topics, inbound, parsed, code, message, reply)
+
+    def _error_event(self, inbound: Inbound, parsed: Parsed, code: str, message: str) -> None:
+        detail = {"code": code, "topic": inbound.topic}
+        event = Event(
+            "error", source="mqtt", text=message, outcome=code, detail=detail, request_id=parsed.id
+        )
+        self._emit(event)
 
     def _count(self, name: str) -> None:
         with self._stats_lock:

@@ -9,8 +9,10 @@ into one (within an hour). The model is shared with requests; the writer yields 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from hub.app import make_writer
 from hub.config import Config, SummaryJob
 from hub.errors import HubError
 from hub.llm.writer import TextWriter
@@ -90,7 +92,12 @@ class SummaryScheduler:
             self.recorder.stop()
 
 
-def start_summaries(config: Config, daemon: Daemon, store: Store | None) -> SummaryScheduler | None:
+def start_summaries(
+    config: Config,
+    daemon: Daemon,
+    store: Store | None,
+    writer: Callable[[], TextWriter] | None = None,
+) -> SummaryScheduler | None:
     """``hub run``: schedule the configured jobs, publishing through the daemon's link.
 
     Call it before ``daemon.start()``: the writer is loaded here (llama.cpp points the
@@ -127,7 +134,7 @@ def start_summaries(config: Config, daemon: Daemon, store: Store | None) -> Summ
         settings,
         events=store,
         store=store,
-        writer=lambda: make_writer(config),
+        writer=writer or (lambda: make_writer(config)),
         names={d.entity_id: d.name for d in daemon.pipeline.registry.devices},
         deliver=Delivery(daemon.link, mqtt.prefix, announcements),
     )
@@ -140,13 +147,3 @@ def start_summaries(config: Config, daemon: Daemon, store: Store | None) -> Summ
     scheduler.start()
     service.flush()  # the discovery configs, if the broker is there already
     return scheduler
-
-
-def make_writer(config: Config) -> TextWriter:
-    """A writer on the hub's GGUF (the configured model.path, else the installed default)."""
-    from hub.llm.writer import LlamaWriter
-    from hub.modelstore import resolve_model_path
-
-    path = resolve_model_path(config.model.path, config.data_dir)
-    threads = config.model.threads or None
-    return LlamaWriter(path, n_ctx=config.summaries.context, n_threads=threads)

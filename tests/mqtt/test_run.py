@@ -26,6 +26,7 @@ from hub.errors import ConfigError, HubError
 from hub.mqtt import publish as publish_module
 from hub.mqtt.publish import publishing
 from hub.pipeline import Pipeline
+from hub.store import Store
 from tests.conftest import EXAMPLE_CONFIG
 from tests.mqtt.conftest import Broker, Client, free_port
 
@@ -151,6 +152,37 @@ def test_the_readme_demo_and_a_clean_sigterm(
     assert "'turn on the kitchen light' -> light.turn_on light.kitchen_ceiling [template" in output
     status.wait_for(lambda m: m.text == "offline")
     assert client_factory("hub/status").wait_topic("hub/status")[0].text == "offline"
+
+
+def test_the_event_log_keeps_requests_actions_and_errors_after_the_hub_stops(
+    hub_process: Callable[[], HubProcess], client_factory: Callable[..., Client]
+) -> None:
+    hub = hub_process()
+    hub.expect("READY=1")
+    client_factory("hub/status").wait_for(lambda m: m.text == "online", timeout=15)
+    responses = client_factory("hub/response")
+    responses.publish("hub/request", '{"text": "lock the front door", "id": "r1"}')
+    responses.publish("hub/request", b"\xff\xfe not text")
+    responses.wait_for(lambda m: "error" in m.text, timeout=15)
+    responses.wait_for(lambda m: "r1" in m.text, timeout=15)
+    hub.proc.send_signal(signal.SIGTERM)
+    code, output = hub.finish()
+    assert code == 0, output
+
+    store = Store.open(Path(os.environ["HUB_DATA_DIR"]) / "hub.db")
+    events = list(store.events(0, time.time() + 1))
+    request = next(e for e in events if e.kind == "request")
+    assert (request.source, request.text, request.outcome, request.request_id) == (
+        "mqtt",
+        "lock the front door",
+        "acted",
+        "r1",
+    )
+    action = next(e for e in events if e.kind == "action")
+    assert action.entity_id == "lock.front_door" and action.outcome == "published"
+    error = next(e for e in events if e.kind == "error")
+    assert error.source == "mqtt" and error.outcome == "bad_encoding"
+    store.close()
 
 
 def test_a_killed_hub_goes_offline_by_its_last_will(
