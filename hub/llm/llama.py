@@ -101,16 +101,38 @@ class _TokenModel:
         self._llm = llm
         self._n_vocab = int(llm.n_vocab())
         self._variants = variants
+        self._row = -1  # the batch row whose logits are current (-1: the last one evaluated)
+        self._draft = 0  # rows in the last draft batch
 
     def feed(self, tokens: Sequence[int]) -> None:
         if tokens:
             self._llm.eval(list(tokens))
+            self._row = -1
+
+    def feed_draft(self, tokens: Sequence[int]) -> None:
+        """One batch with logits after every token (``Llama.eval`` keeps only the last)."""
+        llm = self._llm
+        n_past = llm.n_tokens
+        llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
+        llm._batch.set_batch(batch=list(tokens), n_past=n_past, logits_all=True)
+        llm._ctx.decode(llm._batch)
+        llm.input_ids[n_past : n_past + len(tokens)] = tokens
+        llm.n_tokens = n_past + len(tokens)
+        self._draft = len(tokens)
+        self._row = len(tokens) - 1
+
+    def select(self, index: int) -> None:
+        self._row = index
+
+    def rollback(self, count: int) -> None:
+        # The next eval or draft drops the KV cache beyond n_tokens (kv_cache_seq_rm).
+        self._llm.n_tokens -= count
 
     def _logits(self) -> Any:
         import llama_cpp
         import numpy as np
 
-        pointer = llama_cpp.llama_get_logits_ith(self._llm.ctx, -1)
+        pointer = llama_cpp.llama_get_logits_ith(self._llm.ctx, self._row)
         return np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
 
     def logits(self, token_ids: Sequence[int]) -> list[float]:
@@ -160,6 +182,7 @@ class LlamaBackend:
         n_batch: int = 512,
         chat_template: str | None = None,
         fast_grammar: bool = True,
+        draft: bool = True,
         gate: Gate | None = None,
     ) -> None:
         self.model_path = Path(model_path)
@@ -170,6 +193,7 @@ class LlamaBackend:
         self._grammars: collections.OrderedDict[str, LlamaGrammar] = collections.OrderedDict()
         self.last_stats: EvalStats | None = None
         self.fast_grammar = fast_grammar
+        self.draft = draft  # guess ahead through the request's words, verify in one batch
         self.gate = gate or SHARED  # marks requests busy, so background writers wait
         self._greedy_sampler: GrammarGreedy | None = None
         self._variants: dict[int, Any] | None = None
@@ -300,6 +324,7 @@ class LlamaBackend:
                     end=llm.token_eos(),
                     max_lines=max_lines,
                     banned=banned,
+                    hints=self._hints(llm, prompt.user) if self.draft else frozenset(),
                 )
                 lines = [
                     llm.detokenize(line).decode("utf-8", errors="replace") for line in result.lines
@@ -325,6 +350,14 @@ class LlamaBackend:
             result.confidence,
             result.coverage,
         )
+
+    def _hints(self, llm: Llama, text: str) -> frozenset[int]:
+        """The request's tokens, lower case, as they would start a word and as they would not:
+        the trie decoder guesses ahead through lines made of these."""
+        lower = text.lower()
+        tokens = llm.tokenize(lower.encode("utf-8"), add_bos=False, special=False)
+        spaced = llm.tokenize((" " + lower).encode("utf-8"), add_bos=False, special=False)
+        return frozenset(tokens) | frozenset(spaced)
 
     def _case_variants(self, llm: Llama) -> dict[int, Any]:
         """Token id -> the ids of every token with the same text in lower case (built once)."""

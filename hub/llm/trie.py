@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
 
 class TokenModel(Protocol):
@@ -37,6 +37,22 @@ class TokenModel(Protocol):
     def free_token(self) -> int:
         """The best next token for free text (no special tokens, no newlines inside a word);
         the model's newline or end token when it would rather end the line."""
+        ...
+
+
+class DraftModel(TokenModel, Protocol):
+    """A model that can also check a guessed run of tokens in one batch (draft and verify)."""
+
+    def feed_draft(self, tokens: Sequence[int]) -> None:
+        """Evaluate ``tokens`` in one batch, keeping the next-token logits after each."""
+        ...
+
+    def select(self, index: int) -> None:
+        """Make the logits after ``tokens[index]`` of the last draft the current ones."""
+        ...
+
+    def rollback(self, count: int) -> None:
+        """Forget the last ``count`` tokens fed (a guess the model did not confirm)."""
         ...
 
 
@@ -97,11 +113,18 @@ def decode(
     max_lines: int = 4,
     max_free: int = 16,
     banned: Callable[[list[int]], bool] | None = None,
+    hints: frozenset[int] = frozenset(),
 ) -> Decoded:
     """Greedy constrained decoding; the prompt must already have been fed to ``model``.
 
     ``banned(tokens)`` refuses whole lines (a retry after the validator refused them): such a
     line cannot end; if nothing else can follow, the line is dropped and decoding stops.
+
+    ``hints`` (tokens of the request) let a ``DraftModel`` guess ahead: after each choice, the
+    rest of the line is guessed by following the trie through tokens the request contains, and
+    the whole guess is evaluated in one batch. Each guessed choice is then checked against the
+    model's own choice from the logits at that position; the first mismatch rolls the guess
+    back. The lines are exactly those of plain greedy decoding, for fewer model calls.
     """
     lines: list[list[int]] = []
     current: list[int] = []
@@ -159,10 +182,57 @@ def decode(
             if finish_line(token):
                 continue
             break
-        model.feed([token])
-        current.append(token)
         node = node.children[token]
+        draft = _guess(node, hints) if hints and hasattr(model, "feed_draft") else []
+        if not draft:
+            model.feed([token])
+            current.append(token)
+            continue
+        drafting = cast(DraftModel, model)
+        drafting.feed_draft([token, *draft])
+        current.append(token)
+        for index, guessed in enumerate(draft):
+            if len(node.children) == 1:  # forced: nothing to check
+                current.append(guessed)
+                node = node.children[guessed]
+                forced += 1
+                continue
+            drafting.select(index)
+            options = list(node.children)
+            scores = model.logits(options)
+            choice = max(range(len(options)), key=scores.__getitem__)
+            if options[choice] != guessed:
+                drafting.rollback(len(draft) - index)
+                break  # the loop goes on from here with the model's own choice
+            generated += 1
+            confidence = min(confidence, _probability(scores, choice))
+            total = model.log_total()
+            coverage = min(coverage, sum(math.exp(x - total) for x in scores))
+            current.append(guessed)
+            node = node.children[guessed]
+        else:
+            drafting.select(len(draft))
     return Decoded(tuple(lines), generated, forced, confidence, min(coverage, 1.0))
+
+
+def _guess(node: TrieNode, hints: frozenset[int], limit: int = 24) -> list[int]:
+    """The rest of a line through ``node``: forced runs, and at each choice the one token the
+    request contains; stops where a line may end, at free text, or where the request does not
+    tell. A guess must hold at least one choice to be worth a batch."""
+    tokens: list[int] = []
+    choices = 0
+    while len(tokens) < limit and not node.end and not node.free and node.children:
+        if len(node.children) == 1:
+            token, node = next(iter(node.children.items()))
+            tokens.append(token)
+            continue
+        wanted = [t for t in node.children if t in hints]
+        if len(wanted) != 1:
+            break
+        tokens.append(wanted[0])
+        node = node.children[wanted[0]]
+        choices += 1
+    return tokens if choices else []
 
 
 def _probability(scores: Sequence[float], best: int) -> float:

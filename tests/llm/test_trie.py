@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import pytest
+
 from hub.llm.trie import TokenTrie, decode
 
 NEWLINE, END = 1000, 1001
@@ -97,3 +99,111 @@ def test_coverage_is_low_when_the_model_wants_a_disallowed_token() -> None:
     bent = decode(FakeModel("turn on the garage"), trie, newline=NEWLINE, end=END)
     assert allowed.coverage > 0.3
     assert bent.coverage < 0.05
+
+
+_VOCAB: dict[str, int] = {}
+
+
+def words(text: str) -> list[int]:
+    """Word tokens with their leading space, like a BPE tokenizer's (" kitchen")."""
+    pieces = [w if i == 0 else " " + w for i, w in enumerate(text.split(" "))]
+    return [_VOCAB.setdefault(p, 2000 + len(_VOCAB)) for p in pieces]
+
+
+class WordModel(FakeModel):
+    def __init__(self, wanted: str) -> None:
+        super().__init__("")
+        self.wanted = []
+        for i, line in enumerate(wanted.split("\n")):
+            self.wanted += ([NEWLINE] if i else []) + words(line)
+        self.wanted.append(END)
+
+
+class DraftingModel(WordModel):
+    """A word model that can evaluate a guessed run in one batch and take part of it back."""
+
+    def __init__(self, wanted: str) -> None:
+        super().__init__(wanted)
+        self.cursor: int | None = None  # logits after fed[:cursor], when a draft is selected
+        self.drafts: list[int] = []
+        self.rollbacks = 0
+
+    def feed(self, tokens: Sequence[int]) -> None:
+        self.cursor = None
+        super().feed(tokens)
+
+    def feed_draft(self, tokens: Sequence[int]) -> None:
+        self.base = len(self.fed)
+        self.fed.extend(tokens)
+        self.drafts.append(len(tokens))
+        self.cursor = len(self.fed)
+
+    def select(self, index: int) -> None:
+        self.cursor = self.base + index + 1
+
+    def rollback(self, count: int) -> None:
+        del self.fed[len(self.fed) - count :]
+        self.rollbacks += 1
+
+    def _next(self) -> int:
+        at = len(self.fed) if self.cursor is None else self.cursor
+        return self.wanted[at] if at < len(self.wanted) else END
+
+
+LINES = [
+    "turn on kitchen lights",
+    "turn off kitchen lights",
+    "turn on bedroom lights",
+    "turn off bedroom lights",
+    "set bedroom lamp brightness to 30%",
+    "set bedroom lamp brightness to 40%",
+    "open garage door",
+]
+
+
+def _hints(text: str) -> frozenset[int]:
+    return frozenset(words(text)) | frozenset(words("x " + text)[1:])
+
+
+def _text(lines: tuple[list[int], ...]) -> list[str]:
+    names = {v: k for k, v in _VOCAB.items()}
+    return ["".join(names[t] for t in line) for line in lines]
+
+
+def test_a_right_guess_checks_a_whole_line_in_one_batch() -> None:
+    trie = TokenTrie.build(LINES, words)
+    model = DraftingModel("turn off kitchen lights")
+    hints = _hints("please turn off the kitchen lights")
+    result = decode(model, trie, newline=NEWLINE, end=END, hints=hints)
+    assert _text(result.lines) == ["turn off kitchen lights"]
+    assert model.rollbacks == 0
+    assert model.drafts == [4]  # "turn" chosen, " off kitchen lights" guessed and confirmed
+    assert model.batches == []  # no token was fed alone
+
+
+@pytest.mark.parametrize(
+    "wanted, request_text",
+    [
+        ("turn off kitchen lights", "turn off kitchen lights"),
+        ("turn off bedroom lights", "turn off kitchen lights"),  # the guess is wrong at a choice
+        ("set bedroom lamp brightness to 40%", "bedroom lamp brightness to 30%"),
+        ("turn on bedroom lights\nopen garage door", "on bedroom open garage"),
+        ("open garage door", "xyz"),  # nothing to guess from
+    ],
+)
+def test_guessing_never_changes_the_answer(wanted: str, request_text: str) -> None:
+    trie = TokenTrie.build(LINES, words)
+    plain = decode(WordModel(wanted), trie, newline=NEWLINE, end=END)
+    guessing = DraftingModel(wanted)
+    guessed = decode(guessing, trie, newline=NEWLINE, end=END, hints=_hints(request_text))
+    assert _text(guessed.lines) == _text(plain.lines) == wanted.split("\n")
+    assert guessing.fed == WordModel(wanted).wanted[: len(guessing.fed)]
+    assert guessed.confidence == plain.confidence
+    assert guessed.generated == plain.generated
+
+
+def test_a_wrong_guess_is_rolled_back() -> None:
+    trie = TokenTrie.build(LINES, words)
+    model = DraftingModel("turn off bedroom lights")
+    decode(model, trie, newline=NEWLINE, end=END, hints=_hints("turn off kitchen lights"))
+    assert model.rollbacks == 1
