@@ -124,7 +124,8 @@ def decode(
     rest of the line is guessed by following the trie through tokens the request contains, and
     the whole guess is evaluated in one batch. Each guessed choice is then checked against the
     model's own choice from the logits at that position; the first mismatch rolls the guess
-    back. The lines are exactly those of plain greedy decoding, for fewer model calls.
+    back. The lines are those of plain greedy decoding, for fewer model calls (up to the last
+    bits of float rounding, which differ between batch shapes in llama.cpp anyway).
     """
     lines: list[list[int]] = []
     current: list[int] = []

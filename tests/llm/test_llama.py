@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hub.config import Config
 from hub.errors import LLMError, ModelError
 from hub.llm.backend import Generation, LLMBackend, Prompt
 from hub.llm.chat import render_chatml
@@ -182,3 +183,35 @@ def test_unusable_schema_is_an_llm_error(
     with pytest.raises(LLMError) as caught:
         llama_backend.generate(home_prompt("hi"), {"type": "frobnicate"})
     assert caught.value.code == "bad_schema"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn off the kitchen lights",
+        "set the bedside lamp to 40%",
+        "please open the garage door and lock the front door",
+        "it's too dark in the office",
+        "schalte den fernseher aus",
+    ],
+)
+def test_guessing_ahead_gives_the_same_lines_as_plain_decoding(
+    llama_backend: LlamaBackend, example_config: Config, text: str
+) -> None:
+    from hub.llm.lines import TrieLines
+    from hub.messages import Request
+    from hub.tiers.llm import LLMTier
+
+    registry = example_config.registry()
+    tier = LLMTier(lambda: TrieLines(llama_backend))
+    answers = []
+    for draft in (False, True):
+        llama_backend.draft = draft
+        # Another request first, so both runs evaluate this one whole: llama.cpp's logits
+        # differ in the last bits between batch shapes, which can flip a close call.
+        tier.handle(Request("good morning"), registry)
+        result = tier.handle(Request(text), registry)
+        assert result is not None
+        answers.append((result.detail.split(" conf=")[0], [c.to_dict() for c in result.commands]))
+    llama_backend.draft = True
+    assert answers[0] == answers[1]
