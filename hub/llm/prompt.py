@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from hub.llm.backend import Prompt
+from hub.llm.glossary import gloss
 from hub.llm.language import COVER_NOUNS, NOTHING, CommandLanguage
 from hub.registry import Device, Registry
 
@@ -63,7 +64,12 @@ HERE = re.compile(r"\b(in here|in this room|in this area|this room|here)\b", re.
 
 
 def user_message(text: str, area_name: str | None) -> str:
-    """The request as the model sees it: where it was said, and "here" made explicit."""
+    """The request as the model sees it: where it was said, "here" made explicit, and for a
+    request in another language its English gloss (``hub.llm.glossary``) on a second line.
+    An English request is left as it is."""
+    english = gloss(text)
+    if english is not None:
+        text = f"{text}\n(in English: {english})"
     if not area_name:
         return text
     area = area_name.lower()
