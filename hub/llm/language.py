@@ -308,14 +308,20 @@ def _media(b: _Builder, d: Device, x: str) -> None:
     b.numbers(
         f"set {x} volume to ", range(0, 101), lambda v: _cmd(d, "volume_set", volume_level=v / 100)
     )
-    b.fixed(f"turn up {x} volume", _cmd(d, "volume_up"))
-    b.fixed(f"turn down {x} volume", _cmd(d, "volume_down"))
+    for verb in ("turn up", "raise", "increase"):
+        b.fixed(f"{verb} {x} volume", _cmd(d, "volume_up"))
+    for verb in ("turn down", "lower", "decrease", "reduce"):
+        b.fixed(f"{verb} {x} volume", _cmd(d, "volume_down"))
+    b.fixed(f"make {x} louder", _cmd(d, "volume_up"))
+    b.fixed(f"make {x} quieter", _cmd(d, "volume_down"))
     b.fixed(f"mute {x}", _cmd(d, "volume_mute", is_volume_muted=True))
     b.fixed(f"unmute {x}", _cmd(d, "volume_mute", is_volume_muted=False))
 
 
 def _vacuum(b: _Builder, d: Device, x: str) -> None:
     b.fixed(f"start {x}", _cmd(d, "start"))
+    b.fixed(f"clean with {x}", _cmd(d, "start"))
+    b.fixed(f"let {x} clean", _cmd(d, "start"))
     b.fixed(f"stop {x}", _cmd(d, "stop"))
     b.fixed(f"pause {x}", _cmd(d, "pause"))
     b.fixed(f"send {x} home", _cmd(d, "return_to_base"))

@@ -147,6 +147,15 @@ def make_examples(
     if player is not None:
         add(f"skip this song on the {name(player)}", f"next track on {name(player)}")
         add(f"{name(player)} volume to 30", f"set {name(player)} volume to 30")
+        add(f"the {name(player)} is way too loud", f"turn down {name(player)} volume")
+    vacuum = first("vacuum")
+    if vacuum is not None:
+        add(f"get the {name(vacuum)} cleaning", f"start {name(vacuum)}")
+    if areas:
+        add(
+            f"it's too bright in the {areas[0].name.lower()}",
+            f"dim {areas[0].name.lower()} lights",
+        )
     todo = first("todo")
     if todo is not None:
         add(f"put milk on the {name(todo)}", f"add to {name(todo)}: milk")

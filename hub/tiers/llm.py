@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from hub.errors import HubError
+from hub.llm import glossary
 from hub.llm.backend import Prompt
 from hub.llm.language import DOMAIN_FORMS, NOTHING, CommandLanguage, build_language
 from hub.llm.lines import LineAnswer, LineModel
@@ -88,14 +89,21 @@ class LLMTier:
             return self._model
 
     def warm(self, registry: Registry) -> None:
-        """Load the model and evaluate the fixed prompt, so the first request is fast."""
+        """Load the model and evaluate the fixed prompt, and read the glossaries, so the first
+        request is fast."""
         context = self._context(registry, None)
         self.model().warm(context.prompt, context.language, context.key)
+        for code in glossary.available():
+            glossary.load(code)
 
     # -- requests ---------------------------------------------------------------------------
     def handle(self, request: Request, registry: Registry) -> TierResult | None:
         try:
-            context = self._context(registry, request.text)
+            # Places and candidates are found in the request and its English gloss
+            # ("dormitorio" -> "bedroom"): the home's names are usually in one language.
+            english = glossary.gloss(request.text)
+            words = f"{request.text} {english}" if english else request.text
+            context = self._context(registry, words)
             area = registry.area(request.area)
             prompt = replace(
                 context.prompt, user=user_message(request.text, area.name if area else None)
@@ -103,7 +111,7 @@ class LLMTier:
             model = self.model()
             # A request that names a room or floor ("all the lights in here") never means the
             # whole home: those lines are left out, so "all" cannot pull the model there.
-            local = mentions_place(request, registry)
+            local = mentions_place(replace(request, text=words), registry)
             answer = model.answer(prompt, context.language, context.key, local=local)
             commands, refused = self._read(answer, context.language, registry)
             if refused:
