@@ -22,7 +22,7 @@ from hub.config import StoreConfig, load_config
 from hub.memory import Memory
 
 QUESTIONS = ("what's the wifi password?", "When are the bins collected?", "guest wifi name")
-REQUESTS = ("it's way too dark in the office", "the garage should be shut")
+REQUESTS = ("switch the telly off", "the garage should be shut")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -58,7 +58,11 @@ def main() -> None:
                 started = time.perf_counter()
                 reply = pipeline.ask(make_request(pipeline.registry, text))
                 cached.append((time.perf_counter() - started) * 1000)
-                assert reply.tier == "cache", f"{text!r} was not cached: {reply.tier}"
+                if reply.tier != "cache":  # the model asked or refused: nothing to cache
+                    break
+            if reply.tier != "cache":
+                print(f"{text[:40]:40} {tier:>6} not cached ({reply.outcome})")
+                continue
             print(
                 f"{text[:40]:40} {tier:>6} {statistics.median(model_ms):>8.1f}ms "
                 f"{statistics.median(cached):>8.2f}ms {_pct(cached, 0.95):>8.2f}ms"
