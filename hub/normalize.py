@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -29,3 +30,9 @@ def normalize_name(text: str) -> str:
 def slugify(text: str) -> str:
     """An id-like form of a name: "First Floor" -> "first_floor"."""
     return normalize_name(text).replace(" ", "_")
+
+
+def names_any(text: str, names: Iterable[str]) -> bool:
+    """Whether ``text`` contains one of ``names`` as whole words (after normalize_name)."""
+    words = f" {normalize_name(text)} "
+    return any(f" {key} " in words for key in map(normalize_name, names) if key)

@@ -22,7 +22,7 @@ from hub.answers.language import detect_language
 from hub.config import FAQEntry
 from hub.errors import HubError
 from hub.messages import Request
-from hub.normalize import normalize_name
+from hub.normalize import names_any
 from hub.registry import Registry
 from hub.store import AnswerCache
 from hub.tiers.base import TierResult
@@ -156,12 +156,7 @@ class ChatTier:
 
 def about_the_home(text: str, registry: Registry) -> bool:
     """Does the text name one of the home's devices, areas or floors?"""
-    words = f" {normalize_name(text)} "
-    names: list[str] = []
-    for device in registry.devices:
-        names.extend((device.name, *device.aliases))
-    for area in registry.areas:
-        names.extend((area.name, *area.aliases))
-    for floor in registry.floors:
-        names.extend((floor.name, *floor.aliases))
-    return any(f" {normalize_name(n)} " in words for n in names if n.strip())
+    names = [n for d in registry.devices for n in d.names]
+    names += [n for a in registry.areas for n in a.names]
+    names += [n for f in registry.floors for n in f.names]
+    return names_any(text, names)

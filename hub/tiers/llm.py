@@ -25,7 +25,7 @@ from hub.llm.language import DOMAIN_FORMS, NOTHING, CommandLanguage, build_langu
 from hub.llm.lines import LineAnswer, LineModel
 from hub.llm.prompt import build_prompt, user_message
 from hub.messages import Command, ErrorInfo, Request
-from hub.normalize import normalize_name
+from hub.normalize import names_any, normalize_name
 from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.tiers.base import TierResult
@@ -198,11 +198,9 @@ def mentions_place(request: Request, registry: Registry) -> bool:
     """Whether the request names an area or floor, or says "here" where the area is known."""
     if request.area and HERE_WORDS.search(request.text):
         return True
-    text = f" {normalize_name(request.text)} "
-    names = [n for a in registry.areas for n in a.names] + [
-        n for f in registry.floors for n in f.names
-    ]
-    return any(f" {normalize_name(name)} " in text for name in names)
+    names = [n for a in registry.areas for n in a.names]
+    names += [n for f in registry.floors for n in f.names]
+    return names_any(request.text, names)
 
 
 def _actionable(device: Device) -> bool:
