@@ -127,7 +127,15 @@ class Match:
 
 def gloss(text: str, languages: Iterable[str] | None = None) -> str | None:
     """The English gloss of ``text`` in source order, or None when the request is (nearly)
-    English or no glossary matched it. ``languages``: the glossaries to try (default: all)."""
+    English or no glossary matched it. ``languages``: the glossaries to try (default: all).
+
+    Remembered for the last requests: the LLM tier reads a request's gloss to find places and
+    candidates, and the prompt shows it to the model, so each request asks twice."""
+    return _gloss(text, None if languages is None else tuple(languages))
+
+
+@functools.lru_cache(maxsize=256)
+def _gloss(text: str, languages: tuple[str, ...] | None) -> str | None:
     match = best_match(text, languages)
     if match is None:
         return None
