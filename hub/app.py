@@ -23,6 +23,7 @@ from hub.tiers.llm import LLMTier
 from hub.tiers.templates import TemplateTier
 
 if TYPE_CHECKING:
+    from hub.llm.llama import LlamaBackend
     from hub.llm.writer import TextWriter
 
 _LOGGER = logging.getLogger(__name__)
@@ -67,10 +68,11 @@ def build_tiers(
     out the question answering (FAQ and general answers).
     """
     tiers: list[Tier] = []
+    model = writer.model if writer is not None else LocalModel(config)
     if not answers or config.llm.backend != "embedded":
         writer = None
     elif writer is None:
-        writer = LazyWriter(config)
+        writer = LazyWriter(config, model)
     cache = memory.answers if memory is not None else None
     if tier == "auto" and memory is not None:
         tiers.append(CacheTier(memory.decisions, memory.answers, config.languages))
@@ -82,7 +84,7 @@ def build_tiers(
     if tier in ("auto", "llm") and config.llm.backend != "off":
         tiers.append(
             LLMTier(
-                lambda: line_model(config),
+                lambda: line_model(config, model),
                 max_candidates=config.llm.max_candidates,
                 min_confidence=config.llm.min_confidence,
                 min_coverage=config.llm.min_coverage,
@@ -93,34 +95,68 @@ def build_tiers(
     return tiers
 
 
-class LazyWriter:
-    """The free-text writer on the configured model, loaded on first use, then shared by the
-    FAQ and answer tiers and the summaries."""
+class LocalModel:
+    """The configured GGUF, loaded once per process on first use: the LLM tier's commands and
+    the writer's free text run on the same weights, each in a llama.cpp context of its own."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self._backend: LlamaBackend | None = None
+        self._lock = threading.Lock()
+
+    def backend(self) -> LlamaBackend:
+        with self._lock:
+            if self._backend is None:
+                self._backend = load_backend(self.config)
+            return self._backend
+
+
+class LazyWriter:
+    """The free-text writer on the configured model, made on first use, then shared by the
+    FAQ and answer tiers and the summaries."""
+
+    def __init__(self, config: Config, model: LocalModel | None = None) -> None:
+        self.config = config
+        self.model = model or LocalModel(config)
         self._writer: TextWriter | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> TextWriter:
         with self._lock:
             if self._writer is None:
-                self._writer = make_writer(self.config)
+                self._writer = make_writer(self.config, self.model.backend())
             return self._writer
 
 
-def make_writer(config: Config) -> TextWriter:
-    """A free-text writer on the hub's GGUF (model.path, else the installed default), with a
-    llama.cpp context of its own, so the command prompt's cache is never evicted."""
+def make_writer(config: Config, backend: LlamaBackend | None = None) -> TextWriter:
+    """A free-text writer with a llama.cpp context of its own, so the command prompt's cache
+    is never evicted: on ``backend``'s loaded weights, else on the hub's GGUF loaded anew
+    (model.path, else the installed default)."""
     from hub.llm.writer import LlamaWriter
     from hub.modelstore import resolve_model_path
 
+    if backend is not None:
+        return LlamaWriter.sharing(backend, n_ctx=config.summaries.context)
     path = resolve_model_path(config.model.path, config.data_dir)
     threads = config.model.threads or None
     return LlamaWriter(path, n_ctx=config.summaries.context, n_threads=threads)
 
 
-def line_model(config: Config) -> LineModel:
+def load_backend(config: Config) -> LlamaBackend:
+    """The embedded model (model.path, else the installed default), loaded now."""
+    from hub.llm.llama import LlamaBackend
+    from hub.modelstore import resolve_model_path
+
+    path = resolve_model_path(config.model.path, config.data_dir)
+    return LlamaBackend(
+        path,
+        n_ctx=config.model.context,
+        n_threads=config.model.threads or None,
+        n_batch=config.model.batch,
+    )
+
+
+def line_model(config: Config, model: LocalModel | None = None) -> LineModel:
     """The configured model, loaded now (the LLM tier calls this on first use)."""
     if config.llm.backend == "remote":
         from hub.llm.remote import RemoteBackend
@@ -134,17 +170,7 @@ def line_model(config: Config) -> LineModel:
             timeout=config.llm.timeout,
         )
         return SchemaLines(remote, max_tokens=config.llm.max_tokens)
-    from hub.llm.llama import LlamaBackend
-    from hub.modelstore import resolve_model_path
-
-    path = resolve_model_path(config.model.path, config.data_dir)
-    backend = LlamaBackend(
-        path,
-        n_ctx=config.model.context,
-        n_threads=config.model.threads or None,
-        n_batch=config.model.batch,
-    )
-    return TrieLines(backend)
+    return TrieLines(model.backend() if model is not None else load_backend(config))
 
 
 def build_pipeline(

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, cast
 from hub.errors import LLMError, ModelError
 from hub.llm.backend import Generation, JsonSchema, Prompt
 from hub.llm.chat import ChatTemplate
+from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
 from hub.llm.greedy import GrammarGreedy
 from hub.llm.trie import TokenTrie, decode
@@ -408,8 +409,17 @@ class LlamaBackend:
             "warmed %d prefix tokens in %.0f ms", len(tokens), (time.perf_counter() - start) * 1000
         )
 
+    @property
+    def template(self) -> ChatTemplate:
+        return self._template
+
+    def context(self, *, n_ctx: int, n_threads: int, n_batch: int) -> Context:
+        """A second llama.cpp context on this model's weights (the free-text writer's)."""
+        with self._lock:
+            return Context(self._open(), n_ctx=n_ctx, n_threads=n_threads, n_batch=n_batch)
+
     def close(self) -> None:
-        """Free the model; later calls raise LLMError."""
+        """Free the model (and the contexts made on it); later calls raise LLMError."""
         with self._lock:
             if self._llama is not None:
                 self._llama.close()

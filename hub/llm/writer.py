@@ -1,8 +1,9 @@
 """Free text from the local model (summaries, FAQ answers), without disturbing requests.
 
-``LlamaWriter`` has its own ``Llama`` context on the same GGUF as the request path: llama.cpp
-maps the weights, so a second context costs only its KV cache and buffers (``n_ctx`` is kept
-modest), and the request path's KV cache, which holds its command prompt, is never evicted.
+``LlamaWriter`` has a llama.cpp context of its own, so the request path's KV cache, which holds
+its command prompt, is never evicted. In the daemon it shares the request path's loaded model
+(:meth:`LlamaWriter.sharing`, :mod:`hub.llm.context`): the weights are in memory once, and the
+second context costs only its KV cache and buffers. Alone (``hub summarize``) it loads the GGUF.
 
 Background writes yield to requests through :mod:`hub.llm.gate`: the prompt is evaluated in
 small batches and the answer one token at a time, and before each step the writer waits until
@@ -27,11 +28,14 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from hub.errors import LLMError
 from hub.llm.backend import Prompt
 from hub.llm.chat import ChatTemplate
+from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
 from hub.llm.llama import _load, _shared_length, check_gguf, default_threads
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
+
+    from hub.llm.llama import LlamaBackend
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +80,21 @@ class LlamaWriter:
         n_threads: int | None = None,
         gate: Gate | None = None,
         chat_template: str | None = None,
+        share: LlamaBackend | None = None,
     ) -> None:
         self.model_path = Path(model_path)
-        check_gguf(self.model_path)
         self.gate = gate or SHARED
         self._lock = threading.Lock()
-        self._llama: Llama | None = _load(
-            self.model_path, n_ctx, n_threads or default_threads(), PROMPT_STEP * 4
-        )
-        self._template = ChatTemplate.for_model(self._llama, chat_template)
+        threads = n_threads or default_threads()
+        self._llama: Llama | Context | None
+        if share is not None:
+            self._llama = share.context(n_ctx=n_ctx, n_threads=threads, n_batch=PROMPT_STEP * 4)
+            self._template = share.template
+        else:
+            check_gguf(self.model_path)
+            loaded = _load(self.model_path, n_ctx, threads, PROMPT_STEP * 4)
+            self._llama = loaded
+            self._template = ChatTemplate.for_model(loaded, chat_template)
         self._fresh = False  # the context's logits are those of its last token, still unused
         self._ends = self._end_tokens()
         self.last: Written | None = None
@@ -131,6 +141,11 @@ class LlamaWriter:
             priority,
         )
         return self.last.text
+
+    @classmethod
+    def sharing(cls, backend: LlamaBackend, *, n_ctx: int = 2048) -> LlamaWriter:
+        """A writer on ``backend``'s loaded model, with a context of its own."""
+        return cls(backend.model_path, n_ctx=n_ctx, n_threads=backend.n_threads, share=backend)
 
     def close(self) -> None:
         with self._lock:
@@ -207,7 +222,7 @@ class LlamaWriter:
         return data.decode("utf-8", errors="replace")
 
     def _open(self) -> Any:
-        if self._llama is None:
+        if self._llama is None or (isinstance(self._llama, Context) and self._llama.closed):
             raise LLMError("the writer is closed", code="closed")
         return self._llama
 
