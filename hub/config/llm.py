@@ -40,7 +40,7 @@ def parse_model(r: Reader, base: Path) -> ModelConfig:
         path=r.path_value("path", base),
         threads=r.integer("threads", 0, 0, 64),
         context=r.integer("context", 2048, 512, 32768),
-        batch=r.integer("batch", 256, 8, 4096),
+        batch=r.integer("batch", 256, 32, 4096),
     )
 
 

@@ -33,6 +33,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -46,7 +47,7 @@ from hub.llm.chat import ChatTemplate
 from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
 from hub.llm.greedy import GrammarGreedy
-from hub.llm.trie import TokenTrie, decode
+from hub.llm.trie import Hints, TokenTrie, decode
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -58,6 +59,7 @@ native_log = logging.getLogger(__name__ + ".native")
 GGUF_MAGIC = b"GGUF"
 INSTALL_HINT = "run `hub model install` to install the default model"
 GRAMMAR_CACHE_SIZE = 32
+AREA_TAG = re.compile(r"^\[[^\]]*\]\s*")  # "[in kitchen] " before a request (hub.llm.prompt)
 
 # ggml_log_level in the bundled llama.cpp: 0 none, 1 debug, 2 info, 3 warn, 4 error, 5 continue.
 _GGML_ERROR = 4
@@ -103,27 +105,34 @@ class _TokenModel:
         self._n_vocab = int(llm.n_vocab())
         self._variants = variants
         self._row = -1  # the batch row whose logits are current (-1: the last one evaluated)
-        self._draft = 0  # rows in the last draft batch
+        self._offset = 0  # tokens of the last draft evaluated before its batch
 
     def feed(self, tokens: Sequence[int]) -> None:
         if tokens:
             self._llm.eval(list(tokens))
             self._row = -1
 
-    def feed_draft(self, tokens: Sequence[int]) -> None:
-        """One batch with logits after every token (``Llama.eval`` keeps only the last)."""
+    def feed_draft(self, tokens: Sequence[int], first: int = 0) -> None:
+        """One batch with logits after every token from ``tokens[first]`` on (``Llama.eval``
+        keeps only the last); a head longer than a batch is evaluated before it."""
         llm = self._llm
+        head = max(0, min(first, len(tokens) - llm.n_batch))
+        if head:
+            self.feed(tokens[:head])
+        draft = list(tokens[head:])
         n_past = llm.n_tokens
         llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
-        llm._batch.set_batch(batch=list(tokens), n_past=n_past, logits_all=True)
+        llm._batch.set_batch(batch=draft, n_past=n_past, logits_all=True)
+        for index in range(first - head):
+            llm._batch.batch.logits[index] = False
         llm._ctx.decode(llm._batch)
-        llm.input_ids[n_past : n_past + len(tokens)] = tokens
-        llm.n_tokens = n_past + len(tokens)
-        self._draft = len(tokens)
-        self._row = len(tokens) - 1
+        llm.input_ids[n_past : n_past + len(draft)] = draft
+        llm.n_tokens = n_past + len(draft)
+        self._offset = head
+        self._row = first - head
 
     def select(self, index: int) -> None:
-        self._row = index
+        self._row = index - self._offset
 
     def rollback(self, count: int) -> None:
         # The next eval or draft drops the KV cache beyond n_tokens (kv_cache_seq_rm).
@@ -307,8 +316,7 @@ class LlamaBackend:
             reuse = _reusable_prefix(llm, tokens)
             start = time.perf_counter()
             try:
-                llm.n_tokens = reuse  # eval() drops the KV cache beyond this point
-                llm.eval(tokens[reuse:])
+                llm.n_tokens = reuse  # evaluating drops the KV cache beyond this point
                 model = _TokenModel(llm, self._case_variants(llm))
                 newline = self._newline(llm)
                 banned = None
@@ -325,7 +333,8 @@ class LlamaBackend:
                     end=llm.token_eos(),
                     max_lines=max_lines,
                     banned=banned,
-                    hints=self._hints(llm, prompt.user) if self.draft else frozenset(),
+                    hints=self._hints(llm, prompt.user) if self.draft else Hints(),
+                    prompt=tokens[reuse:],
                 )
                 lines = [
                     llm.detokenize(line).decode("utf-8", errors="replace") for line in result.lines
@@ -352,13 +361,17 @@ class LlamaBackend:
             result.coverage,
         )
 
-    def _hints(self, llm: Llama, text: str) -> frozenset[int]:
-        """The request's tokens, lower case, as they would start a word and as they would not:
-        the trie decoder guesses ahead through lines made of these."""
+    def _hints(self, llm: Llama, text: str) -> Hints:
+        """The request's tokens, lower case, as each word would start a line (in the
+        request's order, its area tag left out) and as the words come after a space: the trie
+        decoder guesses ahead through lines made of these."""
         lower = text.lower()
-        tokens = llm.tokenize(lower.encode("utf-8"), add_bos=False, special=False)
-        spaced = llm.tokenize((" " + lower).encode("utf-8"), add_bos=False, special=False)
-        return frozenset(tokens) | frozenset(spaced)
+
+        def tokens(text: str) -> list[int]:
+            return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+        words = AREA_TAG.sub("", lower).split()
+        return Hints.of(*(tokens(word) for word in words), tokens(" " + lower))
 
     def _case_variants(self, llm: Llama) -> dict[int, Any]:
         """Token id -> the ids of every token with the same text in lower case (built once)."""

@@ -12,8 +12,9 @@ fake model and the embedded backend can drive it with llama.cpp.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
@@ -43,12 +44,14 @@ class TokenModel(Protocol):
 class DraftModel(TokenModel, Protocol):
     """A model that can also check a guessed run of tokens in one batch (draft and verify)."""
 
-    def feed_draft(self, tokens: Sequence[int]) -> None:
-        """Evaluate ``tokens`` in one batch, keeping the next-token logits after each."""
+    def feed_draft(self, tokens: Sequence[int], first: int = 0) -> None:
+        """Evaluate ``tokens`` in one batch, keeping the next-token logits after each from
+        ``tokens[first]`` on; the logits after ``tokens[first]`` become the current ones."""
         ...
 
     def select(self, index: int) -> None:
-        """Make the logits after ``tokens[index]`` of the last draft the current ones."""
+        """Make the logits after ``tokens[index]`` of the last draft the current ones
+        (``index`` >= the draft's ``first``)."""
         ...
 
     def rollback(self, count: int) -> None:
@@ -104,6 +107,33 @@ class Decoded:
     coverage: float  # the lowest share of the model's whole belief the allowed tokens held
 
 
+@dataclass(frozen=True)
+class Hints:
+    """The request's own tokens, to guess ahead with: which it holds, and which follows which
+    (so "50" is guessed as "5" then "0", not stopped at two digits the request both holds)."""
+
+    tokens: frozenset[int] = frozenset()
+    after: Mapping[int, frozenset[int]] = field(default_factory=dict)
+    order: Mapping[int, int] = field(default_factory=dict)  # token -> where it first occurs
+
+    @classmethod
+    def of(cls, *sequences: Sequence[int]) -> Hints:
+        """Hints from one or more tokenizations of the request (the earlier in the request a
+        token is first seen, the more it is preferred where a line starts)."""
+        after: dict[int, set[int]] = {}
+        order: dict[int, int] = {}
+        for seq in sequences:
+            for a, b in itertools.pairwise(seq):
+                after.setdefault(a, set()).add(b)
+        for seq in sequences:
+            for token in seq:
+                order.setdefault(token, len(order))
+        return cls(frozenset(order), {a: frozenset(b) for a, b in after.items()}, order)
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens)
+
+
 def decode(
     model: TokenModel,
     trie: TokenTrie,
@@ -113,25 +143,60 @@ def decode(
     max_lines: int = 4,
     max_free: int = 16,
     banned: Callable[[list[int]], bool] | None = None,
-    hints: frozenset[int] = frozenset(),
+    hints: Hints = Hints(),
+    prompt: Sequence[int] = (),
 ) -> Decoded:
-    """Greedy constrained decoding; the prompt must already have been fed to ``model``.
+    """Greedy constrained decoding after ``prompt`` (the tokens of the prompt not yet fed to
+    ``model``; none when the caller fed it).
 
     ``banned(tokens)`` refuses whole lines (a retry after the validator refused them): such a
     line cannot end; if nothing else can follow, the line is dropped and decoding stops.
 
-    ``hints`` (tokens of the request) let a ``DraftModel`` guess ahead: after each choice, the
-    rest of the line is guessed by following the trie through tokens the request contains, and
-    the whole guess is evaluated in one batch. Each guessed choice is then checked against the
-    model's own choice from the logits at that position; the first mismatch rolls the guess
-    back. The lines are those of plain greedy decoding, for fewer model calls (up to the last
-    bits of float rounding, which differ between batch shapes in llama.cpp anyway).
+    ``hints`` (the request's tokens) let a ``DraftModel`` guess ahead: after the prompt and
+    after each choice, the rest of the line is guessed by following the trie through tokens
+    the request contains (see :func:`_guess`), and the guess is evaluated in the same batch as
+    what precedes it. Each choice is still the model's own, read from the logits at its
+    position; a choice that differs from the guess rolls the rest of the guess back. The lines
+    are those of plain greedy decoding, for fewer model calls (up to the last bits of float
+    rounding, which differ between batch shapes in llama.cpp anyway).
     """
+    drafting = cast(DraftModel, model) if hints and hasattr(model, "feed_draft") else None
     lines: list[list[int]] = []
     current: list[int] = []
     node = trie.root
     generated = forced = 0
     confidence = coverage = 1.0
+    pending: list[int] = []  # guessed tokens fed ahead of the choices, not yet confirmed
+    row = 0  # the row of the last draft whose logits are the current ones
+
+    def feed(tokens: Sequence[int], at: TrieNode) -> None:
+        """Feed ``tokens``, which lead to ``at``, and a guess of what follows when there is one."""
+        nonlocal pending, row
+        last = tokens[-1] if tokens and at is not trie.root else None  # the line's start
+        guess = _guess(at, hints, last) if drafting is not None and tokens else []
+        if drafting is not None and guess:
+            drafting.feed_draft([*tokens, *guess], first=len(tokens) - 1)
+            pending, row = guess, len(tokens) - 1
+        elif tokens:
+            model.feed(tokens)
+
+    def take(tokens: Sequence[int], at: TrieNode) -> None:
+        """Go on with ``tokens`` (chosen or forced), which lead to ``at``: confirm what the
+        guess holds of them, take back the rest of a wrong guess, feed what is left."""
+        nonlocal pending, row
+        confirmed = 0
+        while pending and confirmed < len(tokens) and pending[0] == tokens[confirmed]:
+            pending.pop(0)
+            confirmed += 1
+        if drafting is not None and confirmed:
+            row += confirmed
+            drafting.select(row)
+        if confirmed == len(tokens):
+            return
+        if pending:
+            cast(DraftModel, drafting).rollback(len(pending))
+            pending = []
+        feed(tokens[confirmed:], at)
 
     def finish_line(token: int) -> bool:
         """Close the current line; True when decoding goes on with another line."""
@@ -139,12 +204,16 @@ def decode(
         lines.append(current)
         current, node = [], trie.root
         if token == newline and len(lines) < max_lines:
-            model.feed([newline])
+            take([newline], node)
             return True
         return False
 
+    feed(list(prompt), trie.root)
     while True:
         if node.free:
+            if pending:  # a guess stops before free text; nothing should be left of it
+                cast(DraftModel, drafting).rollback(len(pending))
+                pending = []
             token = end
             for _ in range(max_free):
                 token = model.free_token()
@@ -161,7 +230,7 @@ def decode(
             while not node.end and not node.free and len(node.children) == 1:
                 token, node = next(iter(node.children.items()))
                 chain.append(token)
-            model.feed(chain)
+            take(chain, node)
             current.extend(chain)
             forced += len(chain)
             continue
@@ -184,54 +253,42 @@ def decode(
                 continue
             break
         node = node.children[token]
-        draft = _guess(node, hints) if hints and hasattr(model, "feed_draft") else []
-        if not draft:
-            model.feed([token])
-            current.append(token)
-            continue
-        drafting = cast(DraftModel, model)
-        drafting.feed_draft([token, *draft])
+        take([token], node)
         current.append(token)
-        for index, guessed in enumerate(draft):
-            if len(node.children) == 1:  # forced: nothing to check
-                current.append(guessed)
-                node = node.children[guessed]
-                forced += 1
-                continue
-            drafting.select(index)
-            options = list(node.children)
-            scores = model.logits(options)
-            choice = max(range(len(options)), key=scores.__getitem__)
-            if options[choice] != guessed:
-                drafting.rollback(len(draft) - index)
-                break  # the loop goes on from here with the model's own choice
-            generated += 1
-            confidence = min(confidence, _probability(scores, choice))
-            total = model.log_total()
-            coverage = min(coverage, sum(math.exp(x - total) for x in scores))
-            current.append(guessed)
-            node = node.children[guessed]
-        else:
-            drafting.select(len(draft))
+    if pending:  # leave the model where the answer ends
+        cast(DraftModel, drafting).rollback(len(pending))
     return Decoded(tuple(lines), generated, forced, confidence, min(coverage, 1.0))
 
 
-def _guess(node: TrieNode, hints: frozenset[int], limit: int = 24) -> list[int]:
+def _guess(node: TrieNode, hints: Hints, last: int | None, limit: int = 24) -> list[int]:
     """The rest of a line through ``node``: forced runs, and at each choice the one token the
-    request contains; stops where a line may end, at free text, or where the request does not
-    tell. A guess must hold at least one choice to be worth a batch."""
+    request contains (or, of several, the one that follows ``last`` in the request, or at the
+    start of a line the one the request says first); where a
+    line may end, only the token that follows ``last`` in the request; stops at free text or
+    where the request does not tell. A guess must hold
+    at least one choice to be worth a batch."""
     tokens: list[int] = []
     choices = 0
-    while len(tokens) < limit and not node.end and not node.free and node.children:
-        if len(node.children) == 1:
+    while len(tokens) < limit and not node.free and node.children:
+        if node.end:  # the line may end here: go on only as the request does ("5" "0")
+            follows = hints.after.get(last, frozenset()) if last is not None else frozenset()
+            wanted = [t for t in node.children if t in follows]
+        elif len(node.children) == 1:
             token, node = next(iter(node.children.items()))
             tokens.append(token)
+            last = token
             continue
-        wanted = [t for t in node.children if t in hints]
+        else:
+            wanted = [t for t in node.children if t in hints.tokens]
+            if len(wanted) > 1 and last is not None:
+                wanted = [t for t in wanted if t in hints.after.get(last, ())]
+            elif len(wanted) > 1:  # a line's first word: the request's earliest ("turn")
+                wanted = [min(wanted, key=hints.order.__getitem__)]
         if len(wanted) != 1:
             break
-        tokens.append(wanted[0])
-        node = node.children[wanted[0]]
+        last = wanted[0]
+        tokens.append(last)
+        node = node.children[last]
         choices += 1
     return tokens if choices else []
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from hub.llm.trie import TokenTrie, decode
+from hub.llm.trie import Hints, TokenTrie, decode
 
 NEWLINE, END = 1000, 1001
 
@@ -132,13 +132,15 @@ class DraftingModel(WordModel):
         self.cursor = None
         super().feed(tokens)
 
-    def feed_draft(self, tokens: Sequence[int]) -> None:
+    def feed_draft(self, tokens: Sequence[int], first: int = 0) -> None:
         self.base = len(self.fed)
         self.fed.extend(tokens)
         self.drafts.append(len(tokens))
-        self.cursor = len(self.fed)
+        self.first = first
+        self.select(first)
 
     def select(self, index: int) -> None:
+        assert index >= self.first  # the model keeps no logits before the draft's first
         self.cursor = self.base + index + 1
 
     def rollback(self, count: int) -> None:
@@ -161,8 +163,9 @@ LINES = [
 ]
 
 
-def _hints(text: str) -> frozenset[int]:
-    return frozenset(words(text)) | frozenset(words("x " + text)[1:])
+def _hints(text: str) -> Hints:
+    """As the backend's: the words after a space, and each as it would start a line."""
+    return Hints.of(words("x " + text)[1:], *(words(w) for w in text.split()))
 
 
 def _text(lines: tuple[list[int], ...]) -> list[str]:
@@ -207,3 +210,65 @@ def test_a_wrong_guess_is_rolled_back() -> None:
     model = DraftingModel("turn off bedroom lights")
     decode(model, trie, newline=NEWLINE, end=END, hints=_hints("turn off kitchen lights"))
     assert model.rollbacks == 1
+
+
+PROMPT = [7, 8, 9]  # the request's turn, not yet fed
+
+
+class PromptedModel(DraftingModel):
+    """A drafting model that is handed the prompt's last tokens by the decoder."""
+
+    def __init__(self, wanted: str) -> None:
+        super().__init__(wanted)
+        self.wanted = PROMPT + self.wanted
+
+
+def test_the_first_guess_goes_in_the_same_batch_as_the_prompt() -> None:
+    trie = TokenTrie.build(LINES, words)
+    model = PromptedModel("turn off kitchen lights")
+    hints = _hints("please turn off the kitchen lights")
+    result = decode(model, trie, newline=NEWLINE, end=END, hints=hints, prompt=PROMPT)
+    assert _text(result.lines) == ["turn off kitchen lights"]
+    assert model.drafts == [len(PROMPT) + 4]  # one model call for the whole answer
+    assert model.batches == [] and model.rollbacks == 0
+
+
+def test_without_a_guess_the_prompt_is_fed_alone() -> None:
+    trie = TokenTrie.build(LINES, words)
+    model = PromptedModel("open garage door")
+    result = decode(model, trie, newline=NEWLINE, end=END, hints=_hints("xyz"), prompt=PROMPT)
+    assert _text(result.lines) == ["open garage door"]
+    assert model.batches[0] == len(PROMPT)
+    assert model.fed[: len(PROMPT)] == PROMPT
+
+
+def digits(text: str) -> list[int]:
+    """Like ``words``, but a number is a space and then one token per digit (as Qwen's)."""
+    tokens: list[int] = []
+    for i, word in enumerate(text.split(" ")):
+        if word.isdigit():
+            pieces = [" ", *list(word)] if i else list(word)
+        else:
+            pieces = [word if i == 0 else " " + word]
+        tokens += [_VOCAB.setdefault(p, 2000 + len(_VOCAB)) for p in pieces]
+    return tokens
+
+
+class DigitModel(DraftingModel):
+    def __init__(self, wanted: str) -> None:
+        super().__init__("")
+        self.wanted = [*digits(wanted), END]
+
+
+def test_a_number_is_guessed_digit_by_digit_in_the_request_s_order() -> None:
+    lines = [f"set lamp brightness to {n}" for n in range(101)] + ["turn on lamp"]
+    trie = TokenTrie.build(lines, digits)
+    model = DigitModel("set lamp brightness to 50")
+    request = "set the lamp to 50 percent"
+    hints = Hints.of(digits("x " + request)[1:], *(digits(w) for w in request.split()))
+    result = decode(model, trie, newline=NEWLINE, end=END, hints=hints)
+    assert _text(result.lines) == ["set lamp brightness to 50"]
+    # "set" chosen, then in one batch: " lamp brightness to" " " forced, "5" and "0" guessed
+    # (the request holds both digits; "0" follows "5" in it), the end checked after "0"
+    assert model.drafts == [len(digits("set lamp brightness to 50"))]
+    assert model.batches == [] and model.rollbacks == 0
