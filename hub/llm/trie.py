@@ -12,7 +12,6 @@ fake model and the embedded backend can drive it with llama.cpp.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,26 +108,39 @@ class Decoded:
 
 @dataclass(frozen=True)
 class Hints:
-    """The request's own tokens, to guess ahead with: which it holds, and which follows which
-    (so "50" is guessed as "5" then "0", not stopped at two digits the request both holds)."""
+    """The request's own tokens, to guess ahead with: which it holds, which follow one token
+    or two ("5" then "0" in "50", and "100" not stopped at "10"), and where each first occurs."""
 
     tokens: frozenset[int] = frozenset()
-    after: Mapping[int, frozenset[int]] = field(default_factory=dict)
+    after: Mapping[tuple[int, ...], frozenset[int]] = field(default_factory=dict)
     order: Mapping[int, int] = field(default_factory=dict)  # token -> where it first occurs
 
     @classmethod
     def of(cls, *sequences: Sequence[int]) -> Hints:
         """Hints from one or more tokenizations of the request (the earlier in the request a
         token is first seen, the more it is preferred where a line starts)."""
-        after: dict[int, set[int]] = {}
+        after: dict[tuple[int, ...], set[int]] = {}
         order: dict[int, int] = {}
         for seq in sequences:
-            for a, b in itertools.pairwise(seq):
-                after.setdefault(a, set()).add(b)
+            for i in range(1, len(seq)):
+                after.setdefault((seq[i - 1],), set()).add(seq[i])
+                if i > 1:
+                    after.setdefault((seq[i - 2], seq[i - 1]), set()).add(seq[i])
         for seq in sequences:
             for token in seq:
                 order.setdefault(token, len(order))
         return cls(frozenset(order), {a: frozenset(b) for a, b in after.items()}, order)
+
+    def next(self, options: Sequence[int], context: Sequence[int]) -> list[int]:
+        """The one option that follows ``context`` in the request (its last two tokens, else
+        its last one), or none."""
+        for n in (2, 1):
+            if len(context) >= n:
+                follows = self.after.get(tuple(context[-n:]), frozenset())
+                picked = [t for t in options if t in follows]
+                if len(picked) == 1:
+                    return picked
+        return []
 
     def __bool__(self) -> bool:
         return bool(self.tokens)
@@ -169,11 +181,11 @@ def decode(
     pending: list[int] = []  # guessed tokens fed ahead of the choices, not yet confirmed
     row = 0  # the row of the last draft whose logits are the current ones
 
-    def feed(tokens: Sequence[int], at: TrieNode) -> None:
-        """Feed ``tokens``, which lead to ``at``, and a guess of what follows when there is one."""
+    def feed(tokens: Sequence[int], at: TrieNode, context: Sequence[int] = ()) -> None:
+        """Feed ``tokens``, which lead to ``at`` after ``context`` (the line so far), and a
+        guess of what follows when there is one."""
         nonlocal pending, row
-        last = tokens[-1] if tokens and at is not trie.root else None  # the line's start
-        guess = _guess(at, hints, last) if drafting is not None and tokens else []
+        guess = _guess(at, hints, context) if drafting is not None and tokens else []
         if drafting is not None and guess:
             drafting.feed_draft([*tokens, *guess], first=len(tokens) - 1)
             pending, row = guess, len(tokens) - 1
@@ -196,7 +208,7 @@ def decode(
         if pending:
             cast(DraftModel, drafting).rollback(len(pending))
             pending = []
-        feed(tokens[confirmed:], at)
+        feed(tokens[confirmed:], at, () if at is trie.root else [*current, *tokens][-2:])
 
     def finish_line(token: int) -> bool:
         """Close the current line; True when decoding goes on with another line."""
@@ -260,37 +272,31 @@ def decode(
     return Decoded(tuple(lines), generated, forced, confidence, min(coverage, 1.0))
 
 
-def _guess(node: TrieNode, hints: Hints, last: int | None, limit: int = 24) -> list[int]:
+def _guess(node: TrieNode, hints: Hints, context: Sequence[int], limit: int = 24) -> list[int]:
     """The rest of a line through ``node``: forced runs, and at each choice the one token the
-    request contains (or, of several, the one that follows ``last`` in the request, or at the
-    start of a line the one the request says first); where a
-    line may end, only the token that follows ``last`` in the request; stops at free text or
-    where the request does not tell. A guess must hold
-    at least one choice to be worth a batch."""
+    request contains (of several, the one that follows ``context``, the line so far, in the
+    request; at the start of a line, the one the request says first); where a line may end,
+    only the token that follows in the request. Stops at free text or where the request does
+    not tell."""
     tokens: list[int] = []
-    choices = 0
+    context = list(context)
     while len(tokens) < limit and not node.free and node.children:
-        if node.end:  # the line may end here: go on only as the request does ("5" "0")
-            follows = hints.after.get(last, frozenset()) if last is not None else frozenset()
-            wanted = [t for t in node.children if t in follows]
+        if node.end:  # the line may end here: go on only as the request does ("10" "0")
+            wanted = hints.next(list(node.children), context)
         elif len(node.children) == 1:
-            token, node = next(iter(node.children.items()))
-            tokens.append(token)
-            last = token
-            continue
+            wanted = list(node.children)
         else:
             wanted = [t for t in node.children if t in hints.tokens]
-            if len(wanted) > 1 and last is not None:
-                wanted = [t for t in wanted if t in hints.after.get(last, ())]
+            if len(wanted) > 1 and context:
+                wanted = hints.next(wanted, context)
             elif len(wanted) > 1:  # a line's first word: the request's earliest ("turn")
                 wanted = [min(wanted, key=hints.order.__getitem__)]
         if len(wanted) != 1:
             break
-        last = wanted[0]
-        tokens.append(last)
-        node = node.children[last]
-        choices += 1
-    return tokens if choices else []
+        tokens.append(wanted[0])
+        context.append(wanted[0])
+        node = node.children[wanted[0]]
+    return tokens
 
 
 def _probability(scores: Sequence[float], best: int) -> float:

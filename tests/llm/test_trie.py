@@ -260,15 +260,27 @@ class DigitModel(DraftingModel):
         self.wanted = [*digits(wanted), END]
 
 
-def test_a_number_is_guessed_digit_by_digit_in_the_request_s_order() -> None:
+@pytest.mark.parametrize("number", ["50", "100", "7", "10"])
+def test_a_number_is_guessed_digit_by_digit_in_the_request_s_order(number: str) -> None:
     lines = [f"set lamp brightness to {n}" for n in range(101)] + ["turn on lamp"]
     trie = TokenTrie.build(lines, digits)
-    model = DigitModel("set lamp brightness to 50")
-    request = "set the lamp to 50 percent"
+    wanted = f"set lamp brightness to {number}"
+    model = DigitModel(wanted)
+    request = f"set the lamp to {number} percent"
     hints = Hints.of(digits("x " + request)[1:], *(digits(w) for w in request.split()))
     result = decode(model, trie, newline=NEWLINE, end=END, hints=hints)
-    assert _text(result.lines) == ["set lamp brightness to 50"]
-    # "set" chosen, then in one batch: " lamp brightness to" " " forced, "5" and "0" guessed
-    # (the request holds both digits; "0" follows "5" in it), the end checked after "0"
-    assert model.drafts == [len(digits("set lamp brightness to 50"))]
+    assert _text(result.lines) == [wanted]
+    # "set" chosen, then in one batch: " lamp brightness to" " " forced, the digits guessed
+    # (the request holds "1" and "0"; which follows which tells "100" from "10" and "101"),
+    # and the end checked after the last digit
+    assert model.drafts == [len(digits(wanted))]
     assert model.batches == [] and model.rollbacks == 0
+
+
+def test_a_forced_run_after_a_choice_goes_in_the_choice_s_batch() -> None:
+    trie = TokenTrie.build(["turn on ceiling fan", "turn on kitchen lights"], words)
+    model = DraftingModel("turn on ceiling fan")
+    decode(model, trie, newline=NEWLINE, end=END, hints=_hints("the big fan please"))
+    # "turn on" is forced and fed first; " ceiling" is the model's choice (the request does
+    # not say it) and goes with the forced " fan" in one batch, not two
+    assert model.batches == [2] and model.drafts == [2]
