@@ -47,6 +47,7 @@ from hub.llm.chat import ChatTemplate
 from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
 from hub.llm.greedy import GrammarGreedy
+from hub.llm.states import PrefixStates
 from hub.llm.trie import Hints, TokenTrie, decode
 
 if TYPE_CHECKING:
@@ -206,6 +207,8 @@ class LlamaBackend:
         self.draft = draft  # guess ahead through the request's words, verify in one batch
         self.gate = gate or SHARED  # marks requests busy, so background writers wait
         self._greedy_sampler: GrammarGreedy | None = None
+        self._prefixes: collections.OrderedDict[str, list[int]] = collections.OrderedDict()
+        self._states = PrefixStates()
         self._variants: dict[int, Any] | None = None
         start = time.perf_counter()
         self._llama: Llama | None = _load(self.model_path, n_ctx, self.n_threads, n_batch)
@@ -313,9 +316,10 @@ class LlamaBackend:
                     "raise model.context in the config",
                     code="context_overflow",
                 )
-            reuse = _reusable_prefix(llm, tokens)
             start = time.perf_counter()
             try:
+                self._states.switch(llm, self._prefix(llm, prompt))  # a large home's rooms
+                reuse = _reusable_prefix(llm, tokens)
                 llm.n_tokens = reuse  # evaluating drops the KV cache beyond this point
                 model = _TokenModel(llm, self._case_variants(llm))
                 newline = self._newline(llm)
@@ -399,24 +403,36 @@ class LlamaBackend:
         tokens = llm.tokenize(b"\n", add_bos=False, special=False)
         return int(tokens[-1])
 
+    def _prefix(self, llm: Llama, prompt: Prompt) -> list[int]:
+        """The tokens of the prompt's fixed part (system and examples), found by rendering it
+        with two different requests and keeping what they share, so it works whatever the chat
+        template does around the user turn. Remembered per fixed part."""
+        key = schema_key({"system": prompt.system, "examples": list(prompt.examples)})
+        tokens = self._prefixes.get(key)
+        if tokens is None:
+            a = self._template.render(Prompt(prompt.system, prompt.examples, "a").messages())
+            b = self._template.render(Prompt(prompt.system, prompt.examples, "b").messages())
+            text = a[: _shared_length(a, b)]
+            tokens = list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+            self._prefixes[key] = tokens
+            while len(self._prefixes) > GRAMMAR_CACHE_SIZE:
+                self._prefixes.popitem(last=False)
+        else:
+            self._prefixes.move_to_end(key)
+        return tokens
+
     def warm(self, prompt: Prompt) -> None:
         """Evaluate the fixed prefix (system and examples) and one decode step; prepare the
-        vocabulary's case variants for constrained decoding.
-
-        The prefix is found by rendering the prompt with two different requests and keeping
-        what they share, so it works whatever the chat template does around the user turn.
-        """
-        a = self._template.render(Prompt(prompt.system, prompt.examples, "a").messages())
-        b = self._template.render(Prompt(prompt.system, prompt.examples, "b").messages())
-        prefix = a[: _shared_length(a, b)]
+        vocabulary's case variants for constrained decoding."""
         start = time.perf_counter()
         with self._lock:
             llm = self._open()
-            tokens = llm.tokenize(prefix.encode("utf-8"), add_bos=False, special=True)
+            tokens = self._prefix(llm, prompt)
             if not tokens:
                 return
-            # Two tokens: the second one runs a single-token decode, warming that path too.
-            llm.create_completion(tokens, max_tokens=2, temperature=0.0)
+            self._states.switch(llm, tokens)
+            llm.n_tokens = len(tokens) - 1  # the last token again: warms single-token steps
+            llm.eval(tokens[-1:])
             self._case_variants(llm)
         log.info(
             "warmed %d prefix tokens in %.0f ms", len(tokens), (time.perf_counter() - start) * 1000

@@ -1,0 +1,119 @@
+"""Saved KV caches of prompt prefixes, so a large home's prompts need not be evaluated twice.
+
+A home with more devices than ``llm.max_candidates`` shows the model only the devices a request
+mentions, so its prompt's fixed part (instructions, devices, examples) changes with the request's
+room or kind of device. Evaluating such a prefix costs seconds on a Pi (about 90 tokens a second
+on two x86 cores), and llama.cpp keeps only one sequence in its cache. When a request brings
+another prefix, the one in the cache is saved first (only the KV cells of the prefix, about
+12 KB a token for the default model, never the logits), and a prefix seen before is copied
+back instead of evaluated again: milliseconds instead of seconds for the next request about
+that room.
+
+A home that fits one prompt never changes prefix and never saves anything.
+"""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+log = logging.getLogger(__name__)
+
+SEQ = 0  # the one sequence the backend uses
+
+
+def prefix_key(tokens: Sequence[int]) -> str:
+    return hashlib.sha256(",".join(map(str, tokens)).encode()).hexdigest()
+
+
+class PrefixStates:
+    """Up to ``size`` saved prefixes, least recently used dropped first."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._saved: collections.OrderedDict[str, tuple[int, bytes]] = collections.OrderedDict()
+        self.current: list[int] | None = None  # the prefix at the head of the KV cache
+        self.restored = 0
+        self.evaluated = 0
+
+    def switch(self, llm: Llama, prefix: list[int]) -> None:
+        """Make ``prefix`` the head of ``llm``'s KV cache: kept when it is there, copied back
+        when it was saved, evaluated otherwise (the one it replaces is saved first)."""
+        if llm.n_tokens >= len(prefix) and llm.input_ids[: len(prefix)].tolist() == prefix:
+            self.current = list(prefix)
+            return
+        saved = self._saved.pop(prefix_key(prefix), None)  # it becomes the current one
+        if self.current is not None and self.current != prefix:
+            self._save(llm, self.current)
+        start = time.perf_counter()
+        if saved is not None and self._restore(llm, prefix, saved):
+            self.restored += 1
+            how = "restored"
+        else:
+            cached = int(llm.n_tokens)
+            llm.n_tokens = _shared(llm.input_ids[:cached].tolist(), prefix)
+            llm.eval(prefix[llm.n_tokens :])
+            self.evaluated += 1
+            how = "evaluated"
+        self.current = list(prefix)
+        log.debug(
+            "%s a prompt prefix of %d tokens in %.0f ms (%d saved)",
+            how,
+            len(prefix),
+            (time.perf_counter() - start) * 1000,
+            len(self._saved),
+        )
+
+    def _save(self, llm: Llama, prefix: list[int]) -> None:
+        import llama_cpp
+
+        key = prefix_key(prefix)
+        if key in self._saved:
+            self._saved.move_to_end(key)
+            return
+        if llm.input_ids[: len(prefix)].tolist() != prefix or llm.n_tokens < len(prefix):
+            return  # not what the cache holds any more
+        ctx = llm._ctx
+        ctx.kv_cache_seq_rm(SEQ, len(prefix), -1)  # only the prefix is worth keeping
+        llm.n_tokens = len(prefix)
+        size = int(llama_cpp.llama_state_seq_get_size(ctx.ctx, SEQ))
+        buffer = (ctypes.c_uint8 * size)()
+        written = int(llama_cpp.llama_state_seq_get_data(ctx.ctx, buffer, size, SEQ))
+        if written == 0:
+            log.warning("could not save the KV cache of a prompt prefix")
+            return
+        self._saved[key] = (len(prefix), bytes(buffer)[:written])
+        while len(self._saved) > self.size:
+            self._saved.popitem(last=False)
+
+    def _restore(self, llm: Llama, prefix: list[int], saved: tuple[int, bytes]) -> bool:
+        import llama_cpp
+
+        length, data = saved
+        ctx = llm._ctx
+        ctx.kv_cache_seq_rm(SEQ, 0, -1)
+        buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if int(llama_cpp.llama_state_seq_set_data(ctx.ctx, buffer, len(data), SEQ)) == 0:
+            log.warning("could not restore the KV cache of a prompt prefix; evaluating it")
+            llm.n_tokens = 0
+            return False
+        llm.input_ids[:length] = prefix
+        llm.n_tokens = length
+        return True
+
+
+def _shared(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
