@@ -29,6 +29,7 @@ from hub.normalize import names_any, normalize_name
 from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.tiers.base import TierResult
+from hub.tiers.grounding import Mentions
 from hub.validator import validate
 
 log = logging.getLogger(__name__)
@@ -112,18 +113,21 @@ class LLMTier:
             # A request that names a room or floor ("all the lights in here") never means the
             # whole home: those lines are left out, so "all" cannot pull the model there.
             local = mentions_place(replace(request, text=words), registry)
+            actionable = [d for d in registry.devices if _actionable(d)]
+            mentions = Mentions.find(words, registry, request.area, actionable)
             answer = model.answer(prompt, context.language, context.key, local=local)
-            commands, refused = self._read(answer, context.language, registry)
-            if refused:
-                log.info("Asking the model again without %s", sorted(refused))
+            commands, refused, doubtful = self._read(answer, context.language, registry, mentions)
+            if refused or doubtful:
+                log.info("Asking the model again without %s", sorted(refused | set(doubtful)))
                 answer = model.answer(
                     prompt,
                     context.language,
                     context.key,
                     local=local,
-                    refused=frozenset(refused),
+                    refused=frozenset(refused | set(doubtful)),
                 )
-                commands, refused = self._read(answer, context.language, registry)
+                commands, refused, again = self._read(answer, context.language, registry, mentions)
+                doubtful.update(again)
         except HubError as exc:
             log.error("LLM tier unavailable: %s", exc)
             return TierResult(
@@ -134,6 +138,9 @@ class LLMTier:
             f"{answer.raw!r} conf={answer.confidence:.2f} cover={answer.coverage:.3f} "
             f"gen={answer.generated_tokens} eval={answer.evaluated_tokens}"
         )
+        if not commands and doubtful:  # only lines about something the request did not name
+            guess = [c for line in doubtful.values() for c in line]
+            return TierResult(reply=_unsure(guess, registry), question=True, detail=detail)
         unsure = answer.confidence < self.min_confidence or answer.coverage < self.min_coverage
         if commands and unsure:
             if answer.coverage < self.min_coverage / 10:  # far off: a guess is no help
@@ -147,10 +154,18 @@ class LLMTier:
         )
 
     def _read(
-        self, answer: LineAnswer, language: CommandLanguage, registry: Registry
-    ) -> tuple[list[Command], set[str]]:
-        commands: list[Command] = []
+        self,
+        answer: LineAnswer,
+        language: CommandLanguage,
+        registry: Registry,
+        mentions: Mentions,
+    ) -> tuple[list[Command], set[str], dict[str, tuple[Command, ...]]]:
+        """The commands of the lines; the lines refused (outside the language or invalid);
+        the valid lines about nothing the request names (see hub.tiers.grounding), when no
+        line is about something it names ("the telly" beside "the bedroom" is kept)."""
+        valid: dict[str, tuple[Command, ...]] = {}
         refused: set[str] = set()
+        grounded = False
         for line in dict.fromkeys(" ".join(x.split()) for x in answer.lines):
             if not line or line == NOTHING:
                 continue
@@ -158,12 +173,16 @@ class LLMTier:
             if parsed is None:
                 log.warning("The model wrote a line outside the command language: %r", line)
                 refused.add(line)
-                continue
-            if all(validate(c, registry).ok for c in parsed):
-                commands.extend(parsed)
-            else:
+            elif not all(validate(c, registry).ok for c in parsed):
                 refused.add(line)
-        return commands, refused
+            else:
+                valid[line] = parsed
+                grounded = grounded or mentions.grounds(parsed, registry)
+        commands = [c for parsed in valid.values() for c in parsed]
+        if grounded or not commands:  # the answer is about what was named (or names nothing)
+            return commands, refused, {}
+        log.info("The model wrote %s, about nothing the request names", sorted(valid))
+        return [], refused, valid
 
     # -- prompt and language per registry (and candidates) ---------------------------------
     def _context(self, registry: Registry, text: str | None) -> _Context:

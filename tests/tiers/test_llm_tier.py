@@ -160,3 +160,34 @@ def test_a_request_naming_a_room_cannot_mean_the_whole_home(registry: Registry) 
     tier.handle(Request("switch off all the lights in here", area="office"), registry)
     tier.handle(Request("switch off all the lights"), registry)
     assert [local for _, local, _ in fake.calls] == [True, True, False]
+
+
+def test_a_line_about_nothing_the_request_names_is_asked_about_not_done(
+    registry: Registry,
+) -> None:
+    fake = FakeLines()
+    fake.enqueue("start robot vacuum")  # the garden is named; the vacuum lives indoors
+    fake.enqueue("start robot vacuum")
+    result = tier_with(fake).handle(Request("water the garden"), registry)
+    assert result is not None and result.commands == () and result.question
+    assert "Robot Vacuum" in result.reply
+    assert fake.calls[1][2] == frozenset({"start robot vacuum"})  # asked again without it
+
+
+def test_asked_again_the_model_may_find_the_named_device(registry: Registry) -> None:
+    fake = FakeLines()
+    fake.enqueue("start robot vacuum")
+    fake.enqueue("turn on sprinkler")
+    result = tier_with(fake).handle(Request("water the garden"), registry)
+    assert result is not None and not result.question
+    assert [(c.action, c.entity_ids) for c in result.commands] == [
+        ("switch.turn_on", ("switch.garden_sprinkler",))
+    ]
+
+
+def test_a_line_beside_one_about_a_named_place_is_kept(registry: Registry) -> None:
+    """ "The telly" is no name the home knows; the answer is still about the named bedroom."""
+    fake = FakeLines()
+    fake.enqueue("turn off tv", "set bedroom radiator temperature to 21")
+    result = tier_with(fake).handle(Request("telly off and warm up the bedroom"), registry)
+    assert result is not None and len(result.commands) == 2 and len(fake.calls) == 1

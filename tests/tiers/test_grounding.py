@@ -1,0 +1,49 @@
+"""Grounding: a line about nothing the request names is doubted (hub.tiers.grounding)."""
+
+from __future__ import annotations
+
+from hub.messages import Command
+from hub.registry import Registry
+from hub.tiers.grounding import Mentions
+
+
+def _on(*entity_ids: str) -> list[Command]:
+    return [Command(f"{entity_ids[0].split('.')[0]}.turn_on", entity_ids)]
+
+
+def test_a_named_place_grounds_its_devices_and_nothing_elsewhere(registry: Registry) -> None:
+    mentions = Mentions.find("water the garden", registry)
+    assert mentions.areas == frozenset({"garden"}) and not mentions.devices
+    assert mentions.grounds(_on("switch.garden_sprinkler"), registry)
+    assert not mentions.grounds([Command("vacuum.start", ("vacuum.robot",))], registry)
+
+
+def test_a_device_is_named_by_its_alias(registry: Registry) -> None:
+    mentions = Mentions.find("the coffee maker should be running", registry)
+    assert mentions.devices == frozenset({"switch.coffee_machine"})
+    assert mentions.grounds(_on("switch.coffee_machine"), registry)
+    assert not mentions.grounds([Command("vacuum.start", ("vacuum.robot",))], registry)
+
+
+def test_a_floor_names_its_areas(registry: Registry) -> None:
+    floor = registry.floors[0]
+    areas = {a.id for a in registry.areas if a.floor == floor.id}
+    assert areas
+    assert Mentions.find(f"lights off on the {floor.name}", registry).areas == areas
+
+
+def test_a_request_naming_nothing_is_not_checked(registry: Registry) -> None:
+    mentions = Mentions.find("i'm cold", registry)
+    assert not mentions
+    assert mentions.grounds([Command("vacuum.start", ("vacuum.robot",))], registry)
+
+
+def test_where_it_was_said_counts_only_beside_another_name(registry: Registry) -> None:
+    assert not Mentions.find("lights on", registry, area="kitchen")
+    found = Mentions.find("the coffee maker please", registry, area="kitchen")
+    assert "kitchen" in found.areas
+
+
+def test_a_device_with_no_place_is_never_held_against_a_line(registry: Registry) -> None:
+    mentions = Mentions.find("movie time in the garden", registry)
+    assert mentions.grounds([Command("scene.turn_on", ("scene.movie_night",))], registry)
