@@ -47,7 +47,7 @@ from hub.llm.chat import ChatTemplate
 from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
 from hub.llm.greedy import GrammarGreedy
-from hub.llm.states import PrefixStates
+from hub.llm.states import PrefixStates, shared_length
 from hub.llm.trie import Hints, TokenTrie, decode
 
 if TYPE_CHECKING:
@@ -412,7 +412,7 @@ class LlamaBackend:
         if tokens is None:
             a = self._template.render(Prompt(prompt.system, prompt.examples, "a").messages())
             b = self._template.render(Prompt(prompt.system, prompt.examples, "b").messages())
-            text = a[: _shared_length(a, b)]
+            text = a[: shared_length(a, b)]
             tokens = list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
             self._prefixes[key] = tokens
             while len(self._prefixes) > GRAMMAR_CACHE_SIZE:
@@ -567,19 +567,9 @@ def _compile_grammar(llm: Llama, schema: JsonSchema) -> LlamaGrammar:
     return grammar
 
 
-def _shared_length(a: Sequence[object], b: Sequence[object]) -> int:
-    """Length of the common prefix of two sequences (strings or token lists)."""
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def _reusable_prefix(llm: Llama, tokens: list[int]) -> int:
     """How many leading prompt tokens are already in the KV cache (llama-cpp's own rule)."""
-    shared = _shared_length(llm.input_ids[: int(llm.n_tokens)].tolist(), tokens)
+    shared = shared_length(llm.input_ids[: int(llm.n_tokens)].tolist(), tokens)
     # When the whole prompt is cached, llama-cpp-python replays the last token for fresh logits.
     return shared - 1 if shared == len(tokens) and shared > 0 else shared
 

@@ -59,7 +59,7 @@ class PrefixStates:
             how = "restored"
         else:
             cached = int(llm.n_tokens)
-            llm.n_tokens = _shared(llm.input_ids[:cached].tolist(), prefix)
+            llm.n_tokens = shared_length(llm.input_ids[:cached].tolist(), prefix)
             llm.eval(prefix[llm.n_tokens :])
             self.evaluated += 1
             how = "evaluated"
@@ -110,7 +110,8 @@ class PrefixStates:
         return True
 
 
-def _shared(a: Sequence[int], b: Sequence[int]) -> int:
+def shared_length(a: Sequence[object], b: Sequence[object]) -> int:
+    """Length of the common prefix of two sequences (strings or token lists)."""
     n = 0
     for x, y in zip(a, b, strict=False):
         if x != y:

@@ -30,7 +30,8 @@ from hub.llm.backend import Prompt
 from hub.llm.chat import ChatTemplate
 from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
-from hub.llm.llama import _load, _shared_length, check_gguf, default_threads
+from hub.llm.llama import _load, check_gguf, default_threads
+from hub.llm.states import shared_length
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -181,7 +182,7 @@ class LlamaWriter:
 
     def _sync(self, llm: Llama, seq: list[int], step: int) -> bool:
         """Bring the KV cache up to ``seq``, at most ``step`` tokens now; True when it is."""
-        cached = _shared_length(llm.input_ids[: int(llm.n_tokens)].tolist(), seq)
+        cached = shared_length(llm.input_ids[: int(llm.n_tokens)].tolist(), seq)
         if cached == len(seq):
             if cached and self._fresh:
                 return True
