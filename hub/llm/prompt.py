@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from hub.llm.backend import Prompt
 from hub.llm.glossary import gloss
 from hub.llm.language import COVER_NOUNS, NOTHING, CommandLanguage
+from hub.llm.looks import look_colour
 from hub.registry import Device, Registry
 
 INSTRUCTIONS = (
@@ -64,12 +65,15 @@ HERE = re.compile(r"\b(in here|in this room|in this area|this room|here)\b", re.
 
 
 def user_message(text: str, area_name: str | None) -> str:
-    """The request as the model sees it: where it was said, "here" made explicit, and for a
-    request in another language its English gloss (``hub.llm.glossary``) on a second line.
-    An English request is left as it is."""
+    """The request as the model sees it: where it was said, "here" made explicit, for a
+    request in another language its English gloss (``hub.llm.glossary``) on a second line, and
+    for a look that names no colour ("like a sunset") the colour (``hub.llm.looks``)."""
     english = gloss(text)
     if english is not None:
         text = f"{text}\n(in English: {english})"
+    colour = look_colour(f"{text} {english or ''}")
+    if colour is not None:
+        text = f"{text}\n(colour: {colour})"
     if not area_name:
         return text
     area = area_name.lower()
