@@ -39,12 +39,14 @@ class Pipeline:
         self.tiers = list(tiers)
         self.memory = memory
 
-    def warm(self, *, llm: bool = True) -> None:
-        """Prepare every tier now (fast matcher; with ``llm``, load the model and its prefix)
-        so that no request pays for it."""
+    def warm(self, *, llm: bool = True, fast: bool = True) -> None:
+        """Prepare the tiers now so that no request pays for it: the fast ones (the matcher,
+        the FAQ index) and, with ``llm``, the model's tries and prompt."""
         for tier in self.tiers:
             warm = getattr(tier, "warm", None)
             if warm is None or (tier.name == "llm" and not llm):
+                continue
+            if tier.name != "llm" and not fast:
                 continue
             started = time.perf_counter()
             try:
@@ -53,6 +55,18 @@ class Pipeline:
                 _LOGGER.error("Could not prepare the %s tier: %s", tier.name, exc)
                 continue
             _LOGGER.info("Prepared the %s tier in %.1f s", tier.name, time.perf_counter() - started)
+
+    def load(self) -> None:
+        """Load the tiers' models, not yet their prompts (llama.cpp silences stdout and stderr
+        while it loads a model: the daemon calls this before it starts its threads)."""
+        for tier in self.tiers:
+            load = getattr(tier, "load", None)
+            if load is None:
+                continue
+            try:
+                load()
+            except Exception as exc:  # reported again, as an error reply, on each request
+                _LOGGER.error("Could not load the %s tier's model: %s", tier.name, exc)
 
     def ask(self, request: Request) -> Reply:
         start = time.perf_counter()

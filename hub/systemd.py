@@ -27,8 +27,11 @@ def notify(state: str) -> bool:
     elif not address.startswith("/"):
         _LOGGER.debug("Unsupported NOTIFY_SOCKET %r", address)  # e.g. vsock: not for us
         return False
+    # Non-blocking: when the reader's queue is full (10 datagrams by default) the message is
+    # dropped, not waited for; a thread blocked here would not even see SIGTERM.
+    kind = socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+        with socket.socket(socket.AF_UNIX, kind) as sock:
             sock.connect(address)
             sock.sendall(state.encode("utf-8"))
     except OSError as exc:

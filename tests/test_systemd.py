@@ -38,6 +38,16 @@ def test_notify_sends_one_datagram(notify_socket: socket.socket) -> None:
     assert notify_socket.recv(4096) == b"STATUS=connected"
 
 
+def test_a_reader_that_does_not_keep_up_never_blocks_the_hub(
+    notify_socket: socket.socket,
+) -> None:
+    """systemd reads at once; a reader that lags fills its queue, and then notes are dropped
+    (notify returns False) rather than waited for: a thread blocked there would miss SIGTERM."""
+    sent = [notify(f"WATCHDOG=1 #{i}") for i in range(200)]  # nobody reads meanwhile
+    assert sent[0] and not all(sent)
+    assert notify_socket.recv(4096) == b"WATCHDOG=1 #0"
+
+
 def test_notify_reaches_an_abstract_socket(monkeypatch: pytest.MonkeyPatch) -> None:
     name = f"hub-test-{uuid.uuid4().hex}"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:

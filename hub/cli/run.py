@@ -75,7 +75,8 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
     memory = Memory.open(config, config.registry()) if config.store.enabled else None
     writer = LazyWriter(config)  # FAQ answers and summaries share one llama.cpp context
     pipeline = build_pipeline(config, tier, memory=memory, writer=writer)
-    pipeline.warm()  # the fast matcher, the model and its prompt: no request waits for them
+    pipeline.warm(llm=False)  # the fast matcher and the FAQ index: a second or two
+    pipeline.load()  # the model, before any thread starts (llama.cpp silences output meanwhile)
     if stop.is_set():  # stopped while warming up: nothing to drain
         return
     daemon = Daemon(
@@ -89,6 +90,12 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
         config, daemon, memory.store if memory is not None else None, writer
     )
     daemon.start()
+    # The model's prompt takes seconds (8.5 s for the example home on 2 x86 cores): templates
+    # and cached answers are served meanwhile; a request for the model waits for it.
+    warming = threading.Thread(
+        target=pipeline.warm, kwargs={"fast": False}, name="hub-warm-model", daemon=True
+    )
+    warming.start()
     speech = start_speech(config, daemon)  # the microphone, when speech.enabled
 
     def status() -> str:
@@ -120,6 +127,7 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
     if speech is not None:
         speech.stop()
     daemon.stop(drain)
+    warming.join()  # the model must not be freed under a warm-up still running
     if memory is not None:
         memory.close()  # what the disk could not take yet goes to the pending file
     if watchdog is not None:

@@ -41,8 +41,8 @@ class PublishingPipeline(Pipeline):
             pipeline.registry, BindingSettings(settings.prefix, settings.zigbee2mqtt_base)
         )
 
-    def warm(self, *, llm: bool = True) -> None:
-        self.inner.warm(llm=llm)
+    def warm(self, *, llm: bool = True, fast: bool = True) -> None:
+        self.inner.warm(llm=llm, fast=fast)
 
     def ask(self, request: Request) -> Reply:
         return self.publish(self.inner.ask(request))

@@ -89,6 +89,10 @@ class LLMTier:
                 self._model = self._factory()
             return self._model
 
+    def load(self) -> None:
+        """Load the model (see :meth:`warm` for its prompt)."""
+        self.model()
+
     def warm(self, registry: Registry) -> None:
         """Load the model and evaluate the fixed prompt, and read the glossaries, so the first
         request is fast."""

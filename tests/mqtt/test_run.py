@@ -4,6 +4,7 @@ and SIGKILL. Also ``hub ask --publish``'s publishing."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -28,6 +30,7 @@ from hub.mqtt.publish import publishing
 from hub.pipeline import Pipeline
 from hub.store import Store
 from tests.conftest import EXAMPLE_CONFIG
+from tests.llm.conftest import model_path  # noqa: F401  (the real model, for one test)
 from tests.mqtt.conftest import Broker, Client, free_port
 
 # `hub run` whether or not hub/cli/commands.py registers it yet.
@@ -49,7 +52,9 @@ def hub_config(tmp_path: Path, port: int) -> Path:
 class HubProcess:
     """``hub run`` in a subprocess, with its own NOTIFY_SOCKET and a short WatchdogSec."""
 
-    def __init__(self, tmp_path: Path, port: int) -> None:
+    def __init__(
+        self, tmp_path: Path, port: int, *, tier: str = "template", model: Path | None = None
+    ) -> None:
         self.sock_path = tmp_path / "notify.sock"
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(self.sock_path))
@@ -62,8 +67,11 @@ class HubProcess:
         }
         env.pop("WATCHDOG_PID", None)
         config = hub_config(tmp_path, port)
+        if model is not None:
+            text = config.read_text().replace("\nmodel:\n", f"\nmodel:\n  path: {model}\n", 1)
+            config.write_text(text)
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", LAUNCH, "run", "--config", str(config), "--tier", "template"],
+            [sys.executable, "-c", LAUNCH, "run", "--config", str(config), "--tier", tier],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -88,11 +96,11 @@ class HubProcess:
 
 
 @pytest.fixture
-def hub_process(tmp_path: Path, broker: Broker) -> Iterator[Callable[[], HubProcess]]:
+def hub_process(tmp_path: Path, broker: Broker) -> Iterator[Callable[..., HubProcess]]:
     started: list[HubProcess] = []
 
-    def start() -> HubProcess:
-        process = HubProcess(tmp_path, broker.port)
+    def start(**options: Any) -> HubProcess:
+        process = HubProcess(tmp_path, broker.port, **options)
         started.append(process)
         return process
 
@@ -258,3 +266,29 @@ def test_the_example_config_loads_for_the_run_script() -> None:
         ["bash", "-n", str(EXAMPLE_CONFIG.parent / "scripts" / "run.sh")], check=False
     )
     assert out.returncode == 0
+
+
+def test_templates_are_served_while_the_model_warms_up(
+    hub_process: Callable[..., HubProcess],
+    client_factory: Callable[..., Client],
+    model_path: Path,  # noqa: F811  (the fixture imported above)
+) -> None:
+    """The model's prompt takes seconds to evaluate; the daemon serves meanwhile, and a request
+    for the model is answered once it is ready."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    hub = hub_process(tier="auto", model=model_path)
+    hub.expect("READY=1")
+    client_factory("hub/status").wait_for(lambda m: m.text == "online", timeout=15)
+    responses = client_factory("hub/response")
+    requests = client_factory()
+    requests.publish("hub/request", "turn on the kitchen light")
+    [first] = responses.wait_for(lambda m: "kitchen light" in m.text, timeout=30)
+    assert json.loads(first.text)["tier"] == "template"
+    requests.publish("hub/request", "it's way too bright in the living room")
+    [llm] = responses.wait_for(lambda m: "too bright" in m.text, timeout=120)
+    assert json.loads(llm.text)["tier"] == "llm"
+    hub.proc.send_signal(signal.SIGTERM)
+    code, output = hub.finish()
+    assert code == 0, output
+    template_line = output.index("'turn on the kitchen light' -> light.turn_on")
+    assert template_line < output.index("Prepared the llm tier")  # answered before the model
