@@ -36,7 +36,6 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -48,6 +47,7 @@ from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
 from hub.llm.greedy import GrammarGreedy
 from hub.llm.states import PrefixStates, shared_length
+from hub.llm.tokens import LlamaTokens
 from hub.llm.trie import Hints, TokenTrie, decode
 
 if TYPE_CHECKING:
@@ -92,91 +92,6 @@ class TrieAnswer:
     forced: int  # tokens fed because the trie allowed only them
     confidence: float
     coverage: float
-
-
-class _TokenModel:
-    """hub.llm.trie.TokenModel on a llama-cpp-python ``Llama`` (the caller holds the lock).
-
-    A token's score counts its case variants too (" TV" for " tv"): the lines are lower case,
-    the model copies the user's case, and both mean the same device.
-    """
-
-    def __init__(self, llm: Llama, variants: dict[int, Any]) -> None:
-        self._llm = llm
-        self._n_vocab = int(llm.n_vocab())
-        self._variants = variants
-        self._row = -1  # the batch row whose logits are current (-1: the last one evaluated)
-        self._offset = 0  # tokens of the last draft evaluated before its batch
-
-    def feed(self, tokens: Sequence[int]) -> None:
-        if tokens:
-            self._llm.eval(list(tokens))
-            self._row = -1
-
-    def feed_draft(self, tokens: Sequence[int], first: int = 0) -> None:
-        """One batch with logits after every token from ``tokens[first]`` on (``Llama.eval``
-        keeps only the last); a head longer than a batch is evaluated before it."""
-        llm = self._llm
-        head = max(0, min(first, len(tokens) - llm.n_batch))
-        if head:
-            self.feed(tokens[:head])
-        draft = list(tokens[head:])
-        n_past = llm.n_tokens
-        llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
-        llm._batch.set_batch(batch=draft, n_past=n_past, logits_all=True)
-        for index in range(first - head):
-            llm._batch.batch.logits[index] = False
-        llm._ctx.decode(llm._batch)
-        llm.input_ids[n_past : n_past + len(draft)] = draft
-        llm.n_tokens = n_past + len(draft)
-        self._offset = head
-        self._row = first - head
-
-    def select(self, index: int) -> None:
-        self._row = index - self._offset
-
-    def rollback(self, count: int) -> None:
-        # The next eval or draft drops the KV cache beyond n_tokens (kv_cache_seq_rm).
-        self._llm.n_tokens -= count
-
-    def _logits(self) -> Any:
-        import llama_cpp
-        import numpy as np
-
-        pointer = llama_cpp.llama_get_logits_ith(self._llm.ctx, self._row)
-        return np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
-
-    def logits(self, token_ids: Sequence[int]) -> list[float]:
-        import numpy as np
-
-        logits = self._logits()
-        scores = []
-        for token in token_ids:
-            same = self._variants.get(token)
-            if same is None:
-                scores.append(float(logits[token]))
-            else:
-                values = logits[same]
-                top = float(values.max())
-                scores.append(top + float(np.log(np.exp(values - top).sum())))
-        return scores
-
-    def log_total(self) -> float:
-        import numpy as np
-
-        logits = self._logits()
-        top = float(logits.max())
-        return top + float(np.log(np.exp(logits - top).sum()))
-
-    def free_token(self) -> int:
-        import numpy as np
-
-        logits = self._logits()
-        token = int(np.argmax(logits))
-        text = self._llm.detokenize([token], special=True)
-        if token != self._llm.token_eos() and (b"\n" in text or b"<|" in text):
-            return int(self._llm.token_eos())
-        return token
 
 
 class LlamaBackend:
@@ -321,7 +236,7 @@ class LlamaBackend:
                 self._states.switch(llm, self._prefix(llm, prompt))  # a large home's rooms
                 reuse = _reusable_prefix(llm, tokens)
                 llm.n_tokens = reuse  # evaluating drops the KV cache beyond this point
-                model = _TokenModel(llm, self._case_variants(llm))
+                model = LlamaTokens(llm, self._case_variants(llm))
                 newline = self._newline(llm)
                 banned = None
                 if refused:
