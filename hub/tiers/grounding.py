@@ -27,6 +27,7 @@ class Mentions:
 
     devices: frozenset[str] = frozenset()
     areas: frozenset[str] = frozenset()
+    places: bool = False  # the text itself names an area or a floor
 
     def __bool__(self) -> bool:
         return bool(self.devices or self.areas)
@@ -46,9 +47,10 @@ class Mentions:
         named = frozenset(d.entity_id for d in chosen if names_any(text, d.names))
         floors = {f.id for f in registry.floors if names_any(text, f.names)}
         areas = {a.id for a in registry.areas if names_any(text, a.names) or (a.floor in floors)}
+        places = bool(floors or areas)
         if (named or areas) and area:
             areas.add(area)
-        return cls(named, frozenset(areas))
+        return cls(named, frozenset(areas), places)
 
     def grounds(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the commands touch a named device, a device in a named place, or a device

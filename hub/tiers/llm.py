@@ -25,7 +25,7 @@ from hub.llm.language import DOMAIN_FORMS, NOTHING, CommandLanguage, build_langu
 from hub.llm.lines import LineAnswer, LineModel
 from hub.llm.prompt import build_prompt, user_message
 from hub.messages import Command, ErrorInfo, Request
-from hub.normalize import names_any, normalize_name
+from hub.normalize import normalize_name
 from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.tiers.base import TierResult
@@ -114,11 +114,11 @@ class LLMTier:
                 context.prompt, user=user_message(request.text, area.name if area else None)
             )
             model = self.model()
-            # A request that names a room or floor ("all the lights in here") never means the
-            # whole home: those lines are left out, so "all" cannot pull the model there.
-            local = mentions_place(replace(request, text=words), registry)
             actionable = [d for d in registry.devices if _actionable(d)]
             mentions = Mentions.find(words, registry, request.area, actionable)
+            # A request that names a room or floor ("all the lights in here") never means the
+            # whole home: those lines are left out, so "all" cannot pull the model there.
+            local = mentions.places or bool(request.area and HERE_WORDS.search(words))
             answer = model.answer(prompt, context.language, context.key, local=local)
             commands, refused, doubtful = self._read(answer, context.language, registry, mentions)
             if refused or doubtful:
@@ -215,15 +215,6 @@ class LLMTier:
 
 
 HERE_WORDS = re.compile(r"\b(here|this room|the room|my room|our room)\b", re.IGNORECASE)
-
-
-def mentions_place(request: Request, registry: Registry) -> bool:
-    """Whether the request names an area or floor, or says "here" where the area is known."""
-    if request.area and HERE_WORDS.search(request.text):
-        return True
-    names = [n for a in registry.areas for n in a.names]
-    names += [n for f in registry.floors for n in f.names]
-    return names_any(request.text, names)
 
 
 def _actionable(device: Device) -> bool:

@@ -20,7 +20,7 @@ def test_a_named_place_grounds_its_devices_and_nothing_elsewhere(registry: Regis
 
 def test_a_device_is_named_by_its_alias(registry: Registry) -> None:
     mentions = Mentions.find("the coffee maker should be running", registry)
-    assert mentions.devices == frozenset({"switch.coffee_machine"})
+    assert mentions.devices == frozenset({"switch.coffee_machine"}) and not mentions.places
     assert mentions.grounds(_on("switch.coffee_machine"), registry)
     assert not mentions.grounds([Command("vacuum.start", ("vacuum.robot",))], registry)
 
@@ -29,7 +29,8 @@ def test_a_floor_names_its_areas(registry: Registry) -> None:
     floor = registry.floors[0]
     areas = {a.id for a in registry.areas if a.floor == floor.id}
     assert areas
-    assert Mentions.find(f"lights off on the {floor.name}", registry).areas == areas
+    found = Mentions.find(f"lights off on the {floor.name}", registry)
+    assert found.areas == areas and found.places
 
 
 def test_a_request_naming_nothing_is_not_checked(registry: Registry) -> None:
@@ -41,7 +42,7 @@ def test_a_request_naming_nothing_is_not_checked(registry: Registry) -> None:
 def test_where_it_was_said_counts_only_beside_another_name(registry: Registry) -> None:
     assert not Mentions.find("lights on", registry, area="kitchen")
     found = Mentions.find("the coffee maker please", registry, area="kitchen")
-    assert "kitchen" in found.areas
+    assert "kitchen" in found.areas and not found.places  # not named in the text itself
 
 
 def test_a_device_with_no_place_is_never_held_against_a_line(registry: Registry) -> None:
