@@ -16,7 +16,7 @@ from typing import Any
 
 from hub.discovery.templates import TemplateError, render
 from hub.registry import State
-from hub.state.base import json_object, merge_state, number, text
+from hub.state.base import brightness_255, json_object, kelvin, merge_state, number, text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -149,16 +149,22 @@ class HAState:
         state = None
         if "state" in data:
             state = "on" if str(data["state"]).upper() == "ON" else "off"
-        scale = float(self.config.get("brightness_scale", 255))
         brightness = number(data.get("brightness"))
         if brightness is not None:
-            attrs["brightness"] = round(brightness * 255 / scale)
+            attrs["brightness"] = brightness_255(brightness, self._brightness_scale)
         ct = number(data.get("color_temp"))
         if ct:
-            attrs["color_temp_kelvin"] = (
-                int(ct) if self.config.get("color_temp_kelvin") else round(1e6 / ct)
-            )
+            attrs["color_temp_kelvin"] = kelvin(ct, mireds=self._mireds)
         return state, attrs
+
+    @property
+    def _brightness_scale(self) -> float:
+        return float(self.config.get("brightness_scale", 255))
+
+    @property
+    def _mireds(self) -> bool:
+        """Whether the light's colour temperature comes in mireds (not ``color_temp_kelvin``)."""
+        return not self.config.get("color_temp_kelvin")
 
     def _role(self, role: str, value: str) -> tuple[str | None, dict[str, Any]]:
         c = self.config
@@ -169,14 +175,14 @@ class HAState:
                 return ("on" if value == on else "off" if value == off else None), {}
             case ("light", "brightness"):
                 level = number(value)
-                scale = float(c.get("brightness_scale", 255))
-                return None, {} if level is None else {"brightness": round(level * 255 / scale)}
+                if level is None:
+                    return None, {}
+                return None, {"brightness": brightness_255(level, self._brightness_scale)}
             case ("light", "color_temp"):
                 ct = number(value)
                 if not ct:
                     return None, {}
-                kelvin = int(ct) if c.get("color_temp_kelvin") else round(1e6 / ct)
-                return None, {"color_temp_kelvin": kelvin}
+                return None, {"color_temp_kelvin": kelvin(ct, mireds=self._mireds)}
             case ("fan", "percentage"):
                 pct = number(value)
                 return None, {} if pct is None else {"percentage": pct}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.registry import State
-from hub.state.base import json_object, merge_state, number, text
+from hub.state.base import brightness_255, json_object, kelvin, merge_state, number, text
 
 
 class TasmotaState:
@@ -49,10 +49,10 @@ class TasmotaState:
         if self.domain == "light":
             dimmer = number(data.get("Dimmer"))
             if dimmer is not None:
-                attrs["brightness"] = round(dimmer * 255 / 100)
+                attrs["brightness"] = brightness_255(dimmer, 100)
             ct = number(data.get("CT"))
             if ct:
-                attrs["color_temp_kelvin"] = round(1_000_000 / ct)
+                attrs["color_temp_kelvin"] = kelvin(ct)
         if self.domain == "fan":
             speed = number(data.get("FanSpeed"))
             if speed is not None:

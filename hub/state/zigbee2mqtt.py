@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hub.registry import State
-from hub.state.base import json_object, merge_state, number, text
+from hub.state.base import brightness_255, json_object, kelvin, merge_state, number, text
 
 _FAN_PERCENT = {"off": 0, "low": 33, "medium": 66, "high": 100, "on": 100}
 
@@ -78,10 +78,10 @@ def convert(entity: Z2MEntity, data: Mapping[str, Any], current: State) -> State
             if entity.domain == "light":
                 brightness = number(seen.get("brightness"))
                 if brightness is not None:
-                    attrs["brightness"] = round(brightness * 255 / 254)
+                    attrs["brightness"] = brightness_255(brightness, 254)
                 mireds = number(seen.get("color_temp"))
                 if mireds:
-                    attrs["color_temp_kelvin"] = round(1_000_000 / mireds)
+                    attrs["color_temp_kelvin"] = kelvin(mireds)
                 if "color" in seen and isinstance(seen["color"], dict):
                     attrs["color"] = dict(seen["color"])
         case "cover":
