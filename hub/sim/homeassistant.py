@@ -26,22 +26,20 @@ class SimEntity:
     def topic(self) -> str:
         return f"{PREFIX}/{self.component}/{self.object_id}/config"
 
+    def expand(self, key: str) -> str:
+        """The config's topic under ``key``, its ``~`` replaced by the base topic."""
+        return str(self.config[key]).replace("~", self.config.get("~", ""))
+
     def command_topics(self) -> list[str]:
-        c = self.config
-        base = c.get("~", "")
-        topics = []
-        for key, value in c.items():
-            if key.endswith(("cmd_t", "command_topic")) or key == "set_pos_t":
-                topics.append(str(value).replace("~", base))
-        return topics
+        return [
+            self.expand(key)
+            for key in self.config
+            if key.endswith(("cmd_t", "command_topic")) or key == "set_pos_t"
+        ]
 
     def command(self, topic: str, payload: str) -> list[tuple[str, str]]:
         """The state messages the device publishes after a command."""
-        c, s = self.config, self.state
-        base = c.get("~", "")
-
-        def t(key: str) -> str:
-            return str(c[key]).replace("~", base)
+        c, s, t = self.config, self.state, self.expand
 
         match self.component:
             case "light":
@@ -88,11 +86,7 @@ class SimEntity:
 
     def states(self) -> list[tuple[str, str]]:
         """The retained state messages the device has published."""
-        c, s = self.config, self.state
-        base = c.get("~", "")
-
-        def t(key: str) -> str:
-            return str(c[key]).replace("~", base)
+        s, t = self.state, self.expand
 
         match self.component:
             case "light":
