@@ -57,9 +57,7 @@ def parse_llm(r: Reader, base: Path) -> LLMConfig:
         "min_confidence",
         "min_coverage",
     )
-    backend = r.text("backend", "embedded") or "embedded"
-    if backend not in LLM_BACKENDS:
-        r.fail("backend", f"must be one of {', '.join(LLM_BACKENDS)}, not {backend!r}")
+    backend = r.choice("backend", LLM_BACKENDS, "embedded")
     url = r.text("url")
     if backend == "remote" and not url:
         r.fail("url", "is required when backend is 'remote'")

@@ -7,7 +7,7 @@ the error names the full key (``devices[3].area``), the line and the file.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -77,6 +77,20 @@ class Reader:
         value = str(value).strip()
         if required and not value:
             self.fail(key, "must not be empty")
+        return value
+
+    def choice(
+        self,
+        key: str,
+        choices: Sequence[str],
+        default: str,
+        aliases: Mapping[str, str] | None = None,
+    ) -> str:
+        """One of ``choices`` (an alias stands for its choice); ``default`` when unset."""
+        value = self.text(key, default) or default
+        value = (aliases or {}).get(value, value)
+        if value not in choices:
+            self.fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
         return value
 
     def required_text(self, key: str) -> str:

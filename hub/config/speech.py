@@ -67,17 +67,13 @@ _KEYS = (
 
 def parse_speech(r: Reader, base: Path) -> SpeechConfig:
     r.only(*_KEYS)
-    mode = r.text("mode", "always") or "always"
-    if mode not in SPEECH_MODES:
-        r.fail("mode", f"must be one of {', '.join(SPEECH_MODES)}, not {mode!r}")
+    mode = r.choice("mode", SPEECH_MODES, "always")
     wake = r.text("wake_phrase", "") or ""
     if mode == "wake" and not wake:
         r.fail("wake_phrase", "is required when mode is 'wake'")
-    speak = r.text("speak", "off") or "off"
-    if speak in ("espeak", "espeak_ng"):
-        speak = "espeak-ng"
-    if speak not in SPEAK_CHOICES:
-        r.fail("speak", f"must be one of {', '.join(SPEAK_CHOICES)}, not {speak!r}")
+    speak = r.choice(
+        "speak", SPEAK_CHOICES, "off", {"espeak": "espeak-ng", "espeak_ng": "espeak-ng"}
+    )
     model = r.text("model", "ko") or "ko"
     if "/" in model or model.startswith((".", "~")):
         model = str(r.path_value("model", base))
