@@ -1,8 +1,9 @@
 """``hub run``: the daemon. Requests over MQTT in, validated actions to the devices out.
 
-Under systemd (``systemd/hub.service``, ``Type=notify``) it says READY once it serves, keeps a
-STATUS line, pings the watchdog only while healthy, and on SIGTERM finishes what is queued,
-publishes ``offline`` and exits 0.
+Under systemd (``systemd/hub.service``, ``Type=notify``) it says READY once it serves (the
+broker has acknowledged its subscriptions, or 5 s have passed), keeps a STATUS line, pings the
+watchdog only while healthy, and on SIGTERM finishes what is queued, publishes ``offline`` and
+exits 0.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from hub.systemd import Watchdog, notify, watchdog_interval
 
 _LOGGER = logging.getLogger(__name__)
 
+LISTEN_WAIT = 5  # seconds to wait for the broker's SUBACK before READY
 STATUS_EVERY = 10.0  # seconds between STATUS= updates to systemd
 
 
@@ -102,6 +104,14 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
         store = f"; store {memory.status()}" if memory is not None else ""
         return f"{daemon.status()}{store}"
 
+    # READY means requests are heard: a unit ordered after hub.service may publish at once.
+    if not daemon.link.wait_listening(LISTEN_WAIT):
+        _LOGGER.warning(
+            "Not subscribed to %s after %d s (is the broker up?); ready anyway, and serving "
+            "as soon as it answers",
+            daemon.topics.request,
+            LISTEN_WAIT,
+        )
     notify("READY=1")
     notify(f"STATUS={status()}")
     interval = watchdog_interval()

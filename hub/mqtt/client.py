@@ -70,6 +70,8 @@ class MQTTLink:
         self._on_online = on_online
         self._lock = threading.RLock()  # the online flag and every publish batch
         self._online = threading.Event()
+        self._listening = threading.Event()  # every SUBSCRIBE of this connection acknowledged
+        self._unacked: set[int] = set()  # message ids of those SUBSCRIBEs
         self._stopping = False
         self._failures = 0
         self.connects = 0  # successful connections so far (1 + reconnects)
@@ -100,6 +102,7 @@ class MQTTLink:
         self._client.on_connect_fail = self._handle_connect_fail
         self._client.on_disconnect = self._handle_disconnect
         self._client.on_message = self._handle_message
+        self._client.on_subscribe = self._handle_subscribe
 
     # -- life cycle -------------------------------------------------------------------------
     @property
@@ -126,6 +129,7 @@ class MQTTLink:
         with self._lock:
             online = self._online.is_set()
             self._online.clear()
+            self._listening.clear()
         if online and self.status_topic is not None:
             info = self._client.publish(self.status_topic, OFFLINE, qos=1, retain=True)
             try:
@@ -141,6 +145,17 @@ class MQTTLink:
 
     def wait_online(self, timeout: float) -> bool:
         return self._online.wait(timeout)
+
+    @property
+    def listening(self) -> bool:
+        """Connected, and the broker has acknowledged every subscription of this connection.
+
+        Between the two a request published by someone else is not delivered to us yet.
+        """
+        return self._listening.is_set()
+
+    def wait_listening(self, timeout: float) -> bool:
+        return self._listening.wait(timeout)
 
     def alive(self) -> bool:
         """Whether paho's network thread is running (False before start and after stop)."""
@@ -249,8 +264,13 @@ class MQTTLink:
             with self._lock:
                 self._drop_unsent("before reconnecting")
                 subscriptions = list(self.subscriptions)
+                self._unacked.clear()
                 for start in range(0, len(subscriptions), 100):  # one SUBSCRIBE per 100
-                    client.subscribe([(t, 1) for t in subscriptions[start : start + 100]])
+                    _, mid = client.subscribe([(t, 1) for t in subscriptions[start : start + 100]])
+                    if mid is not None:
+                        self._unacked.add(mid)
+                if not self._unacked:
+                    self._listening.set()
                 if self.status_topic is not None:
                     self._send(self.status_topic, ONLINE, True, None, None)
                 self._online.set()
@@ -281,9 +301,28 @@ class MQTTLink:
         with self._lock:
             was_online = self._online.is_set()
             self._online.clear()
+            self._listening.clear()
             self._drop_unsent("after losing the broker")
         if was_online and not self._stopping:
             _LOGGER.warning("Lost the MQTT broker (%s); reconnecting", reason)
+
+    def _handle_subscribe(
+        self, client: Any, userdata: Any, mid: int, reasons: Any, properties: Any
+    ) -> None:
+        with self._lock:
+            if mid not in self._unacked:
+                return  # a later subscribe(), or one of a connection that is gone
+            self._unacked.discard(mid)
+            refused = [str(r) for r in reasons if getattr(r, "is_failure", False)]
+            if refused:
+                _LOGGER.error(
+                    "The MQTT broker refused a subscription (%s): check its ACL for %s",
+                    ", ".join(refused),
+                    ", ".join(self.subscriptions),
+                )
+            if not self._unacked:
+                self._listening.set()
+                _LOGGER.debug("Subscriptions acknowledged by %s", self.where)
 
     def _drop_unsent(self, when: str) -> None:
         dropped = self._client.drop_out_messages()

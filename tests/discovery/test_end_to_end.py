@@ -76,7 +76,7 @@ def daemon(
     assert home_config.discovery is not None
     hub = Daemon(pipeline, settings, discovery=home_config.discovery, on_event=events.append)
     hub.start()
-    wait_until(lambda: hub.link.online, 10, "the daemon's connection")
+    assert hub.link.wait_listening(10), "the daemon's subscriptions"
     wait_until(
         lambda: (
             hub.pipeline.registry.device("valve.garden_tap") is not None
@@ -342,8 +342,7 @@ def test_without_a_discovery_section_nothing_changes(
     hub = Daemon(build_pipeline(config, "template"), mqtt_settings(config, broker.port))
     hub.start()
     try:
-        wait_until(lambda: hub.link.online, 10, "the daemon's connection")
-        time.sleep(0.3)
+        assert hub.link.wait_listening(10), "the daemon's subscriptions"
         assert len(hub.pipeline.registry.devices) == 1
         answer = ask(client_factory, "dim the counter lights to 30%", "plain")
         assert "verified" not in answer and answer["commands"]

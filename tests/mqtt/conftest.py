@@ -269,7 +269,8 @@ def start_daemon(
         daemon = Daemon(pipeline or warm_pipeline, settings)
         daemons.append(daemon)
         daemon.start()
-        wait_until(lambda: daemon.link.online, 10, "the daemon's connection")
+        # subscribed, not just connected: a request published earlier would not reach it
+        assert daemon.link.wait_listening(10), "the daemon's subscriptions"
         return daemon
 
     yield start

@@ -56,6 +56,8 @@ def test_broker_killed_and_restarted_no_stale_action_and_later_requests_served(
 
     broker.restart()
     wait_until(lambda: daemon.link.online, 15, "the daemon to reconnect")
+    # Online comes with CONNACK; a request published before its SUBACK would go nowhere.
+    assert daemon.link.wait_listening(15), "the daemon's subscriptions after reconnecting"
     wait_until(lambda: devices.subscribes >= 2 and requester.subscribes >= 2, 15, "test clients")
 
     requester.publish(

@@ -39,6 +39,9 @@ class FakeLink:
     def online(self) -> bool:
         return self.up
 
+    def wait_listening(self, timeout: float) -> bool:
+        return self.up
+
     def start(self) -> None:
         self.running = True
 

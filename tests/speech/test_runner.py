@@ -140,7 +140,7 @@ def test_push_to_talk_over_mqtt_opens_the_microphone_for_one_utterance(
 
         speak()  # nobody pressed the button: not heard
         assert not runner.listener.open
-        wait_until(lambda: runner._push_link.online, 10, "the push-to-talk connection")
+        assert runner._push_link.wait_listening(10), "the push-to-talk subscription"
         client.publish("hub/listen", "")
         wait_until(lambda: runner.listener.open, 10, "the trigger")
         speak()
@@ -180,7 +180,7 @@ def test_answers_to_speech_are_spoken_while_the_listener_is_muted(
     voice = CommandVoice("espeak-ng", None, play=play, mute=listener.mute, unmute=listener.unmute)
     runner.attach(listener, voice)
     try:
-        wait_until(lambda: runner._push_link.online, 10, "the answer subscription")
+        assert runner._push_link.wait_listening(10), "the answer subscription"
         audio = read_wav(wavs["fan_on"], engine.rate)
         for i in range(0, len(audio.pcm), 8000):
             listener.feed(audio.pcm[i : i + 8000])

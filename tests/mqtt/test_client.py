@@ -1,0 +1,57 @@
+"""MQTTLink's two states: online (CONNACK) and listening (every subscription acknowledged), so that
+READY and the tests wait for the second, and a subscription the broker refuses is logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from hub.config import Config
+from hub.mqtt.client import MQTTLink
+from tests.mqtt.conftest import Broker, free_port, mqtt_settings, wait_until
+
+
+def _link(config: Config, port: int, *topics: str) -> MQTTLink:
+    settings = mqtt_settings(config, port)
+    return MQTTLink(settings, status_topic=None, subscriptions=topics)
+
+
+def test_listening_follows_the_connection(broker: Broker, example_config: Config) -> None:
+    link = _link(example_config, broker.port, "hub/request", "hub/listen")
+    assert not link.listening
+    link.start()
+    try:
+        assert link.wait_listening(10)
+        assert link.online
+        broker.kill()
+        wait_until(lambda: not link.listening, 10, "the link to notice the broker is gone")
+        assert not link.online
+        broker.start()
+        assert link.wait_listening(15)
+    finally:
+        link.stop(1)
+    assert not link.listening
+
+
+def test_a_refused_subscription_is_logged_with_the_topics(
+    example_config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mosquitto 2.0's acl_file filters on delivery and grants every SUBACK, so the refusal that
+    the dynamic-security plugin, EMQX or HiveMQ send (0x87, not authorized) is fed in directly."""
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.reasoncodes import ReasonCode
+
+    caplog.set_level(logging.ERROR, logger="hub.mqtt.client")
+    link = _link(example_config, free_port(), "hub/request", "hub/listen")
+    link._unacked = {7, 8}
+    granted = ReasonCode(PacketTypes.SUBACK, identifier=1)
+    refused = ReasonCode(PacketTypes.SUBACK, identifier=0x87)
+    link._handle_subscribe(None, None, 7, [granted], None)
+    assert not link.listening and not caplog.text  # one SUBACK still to come
+    link._handle_subscribe(None, None, 8, [refused], None)
+    assert link.listening  # acknowledged, if refused: READY must not wait on it
+    assert "refused a subscription (Not authorized)" in caplog.text
+    assert "hub/request, hub/listen" in caplog.text
+    link._handle_subscribe(None, None, 9, [refused], None)  # not one of this connection's
+    assert caplog.text.count("refused") == 1
