@@ -42,6 +42,7 @@ class Simulator:
         self.commands: list[tuple[str, str]] = []  # every command received, in order
         self._lock = threading.Lock()
         self._ready = threading.Event()
+        self._sent: list[Any] | None = None  # what publish_all sent, until the broker has it
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"hub-sim-{port}-{size}")
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
@@ -65,6 +66,8 @@ class Simulator:
 
     # -- what it publishes ---------------------------------------------------------------------
     def publish_all(self) -> None:
+        """Publish every retained message; returns once the broker has them all."""
+        self._sent = []
         self._publish(f"{self.base}/bridge/state", json.dumps({"state": "online"}), retain=True)
         self._publish(f"{self.base}/bridge/devices", bridge_devices(self.devices), retain=True)
         self._publish(f"{self.base}/bridge/groups", bridge_groups(self.devices), retain=True)
@@ -84,6 +87,9 @@ class Simulator:
                     self._publish(topic, payload, retain=True)
                 self._availability(entity, True)
             self._publish("sim/back_door/availability", "online", retain=True)
+        sent, self._sent = self._sent or [], None
+        for info in sent:
+            info.wait_for_publish(10)
 
     def set_available(self, name: str, available: bool) -> None:
         """Zigbee2MQTT's availability message for a device (or an HA entity's object id)."""
@@ -124,7 +130,9 @@ class Simulator:
         return topics
 
     def _publish(self, topic: str, payload: str, *, retain: bool = False) -> None:
-        self._client.publish(topic, payload, qos=1, retain=retain)
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
+        if self._sent is not None:
+            self._sent.append(info)
 
     # -- paho callbacks --------------------------------------------------------------------------
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:

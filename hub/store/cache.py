@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,12 +114,15 @@ class CachedAnswer:
 
 
 class AnswerCache:
-    def __init__(self, store: Store, ttl_seconds: float) -> None:
+    def __init__(
+        self, store: Store, ttl_seconds: float, clock: Callable[[], float] = time.time
+    ) -> None:
         self.store = store
         self.ttl = ttl_seconds
+        self.clock = clock  # wall-clock seconds: expiry times are stored in the file
 
     def get(self, question: str, language: str) -> CachedAnswer | None:
-        key = (cache_key(question), language, time.time())
+        key = (cache_key(question), language, self.clock())
 
         def work(db: sqlite_utils.Database) -> CachedAnswer | None:
             rows = list(
@@ -154,7 +157,7 @@ class AnswerCache:
         facts: Mapping[str, str],
     ) -> None:
         """``facts``: the FAQ entries the answer was made from, id -> their hash."""
-        now = time.time()
+        now = self.clock()
         row = {
             "question": cache_key(question),
             "language": language,
@@ -183,7 +186,7 @@ class AnswerCache:
                 db.execute(
                     "DELETE FROM answers WHERE question = ? AND language = ?", [question, language]
                 )
-            expired = db.execute("DELETE FROM answers WHERE expires <= ?", [time.time()]).rowcount
+            expired = db.execute("DELETE FROM answers WHERE expires <= ?", [self.clock()]).rowcount
             return len(stale) + int(expired)
 
         return int(self.store.write(work) or 0)

@@ -35,13 +35,13 @@ def test_devices_shows_where_each_came_from(
         'discovery: {areas: {"Kitchen/": kitchen}}\n'
     )
     runner = CliRunner()
-    table = runner.invoke(devices, ["--config", str(config), "--discover", "1.5"])
+    table = runner.invoke(devices, ["--config", str(config), "--discover", "3"])
     assert table.exit_code == 0, table.output
     assert "ORIGIN" in table.output.splitlines()[0]
     last = table.output.strip().splitlines()[-1]
     assert "(1 config, 29 zigbee2mqtt, 9 homeassistant)" in last, last
     rows = json.loads(
-        runner.invoke(devices, ["--config", str(config), "--discover", "1.5", "--json"]).output
+        runner.invoke(devices, ["--config", str(config), "--discover", "3", "--json"]).output
     )
     by_id = {r["entity_id"]: r for r in rows}
     assert by_id["light.counter"]["origin"] == "config"

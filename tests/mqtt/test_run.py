@@ -58,7 +58,7 @@ class HubProcess:
         self.sock_path = tmp_path / "notify.sock"
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(self.sock_path))
-        self.sock.settimeout(30)
+        self.sock.settimeout(30 if model is None else 90)  # loading a cold model takes longer
         self.notes: list[str] = []
         env = {
             **os.environ,

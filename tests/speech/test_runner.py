@@ -35,8 +35,9 @@ def daemon(daemon_config: Config) -> Iterator[Daemon]:
     assert daemon_config.mqtt is not None
     running = Daemon(build_pipeline(daemon_config, "template"), daemon_config.mqtt)
     running.start()
-    # start() returns before the broker answers; a reply published before that is dropped
-    assert running.link.wait_online(15), "the daemon did not connect to the test broker"
+    # start() returns before the broker answers: a reply published before CONNACK is dropped,
+    # and a request published before the SUBACK reaches no one
+    assert running.link.wait_listening(15), "the daemon did not subscribe on the test broker"
     yield running
     running.stop(1.0)
 

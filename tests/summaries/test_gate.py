@@ -31,10 +31,16 @@ def test_a_background_loop_stops_while_a_request_runs_and_resumes_after() -> Non
         with gate.request():  # nested requests count
             time.sleep(0.01)
         assert gate.busy()
+        deadline = time.monotonic() + 10
+        while gate.yields == 0 and time.monotonic() < deadline:  # the loop parks
+            time.sleep(0.005)
+        parked = len(steps)
         started = time.monotonic()
         time.sleep(0.2)
-        during = [t for t in steps if t > started + 0.01]  # one step may be under way
-    time.sleep(0.05)
+        during = steps[parked:]
+    deadline = time.monotonic() + 10
+    while len(steps) == parked and time.monotonic() < deadline:
+        time.sleep(0.005)
     done.set()
     thread.join()
     assert during == []

@@ -18,6 +18,7 @@ from hub.summaries.render import facts_lines
 from hub.summaries.sources import MemoryEvents
 from hub.summaries.summary import Inputs, Summarizer
 from tests.llm.conftest import llm_threads
+from tests.mqtt.conftest import wait_until
 from tests.summaries.dayfixture import DAY, DAY_START, NAMES, day_events
 
 
@@ -74,15 +75,16 @@ def test_a_background_write_waits_while_a_request_runs_and_ends_as_it_would_alon
         target=lambda: result.append(writer.write(system, user, max_tokens=24))
     )
     yields = gate.yields
+    start = int(writer._open().n_tokens)
     thread.start()
-    time.sleep(0.3)  # the write is under way
+    wait_until(lambda: int(writer._open().n_tokens) != start, 60, "the write to get under way")
     with gate.request():
-        time.sleep(0.2)  # at most one step may finish
+        # the writer parks before its next step; the one under way, if any, finishes first
+        wait_until(lambda: gate.yields > yields, 60, "the writer to wait for the request")
         before = int(writer._open().n_tokens)
         time.sleep(0.8)
         assert int(writer._open().n_tokens) == before  # no step while the request runs
     thread.join(120)
-    assert gate.yields > yields
     assert result == [alone]
 
 
