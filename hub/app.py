@@ -78,7 +78,7 @@ def build_tiers(
         tiers.append(CacheTier(memory.decisions, memory.answers, config.languages))
     if tier in ("auto", "template"):
         extra = [config.intents_dir] if config.intents_dir else []
-        tiers.append(TemplateTier(config.languages, extra))
+        tiers.append(TemplateTier(config.languages, extra, on_demand=config.languages_on_demand))
     if tier == "auto" and answers and config.faq:
         tiers.append(FAQTier(config.faq, config.languages, writer, cache))
     if tier in ("auto", "llm") and config.llm.backend != "off":

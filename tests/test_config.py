@@ -58,6 +58,7 @@ def _error(text: str) -> ConfigError:
         ("devices:\n  - name: Lamp\n", "devices[0].id", 2, "is required"),
         ("language: xx\n", "language", 1, "unknown language 'xx'"),
         ("languages: [en, klingon]\n", "languages[1]", 1, "unknown language 'klingon'"),
+        ("languages_on_demand: sometimes\n", "languages_on_demand", 1, "must be"),
         ("llm:\n  backend: magic\n", "llm.backend", 2, "must be one of"),
         ("llm:\n  backend: remote\n", "llm.url", 1, "is required when backend is 'remote'"),
         ("llm:\n  timeout: soon\n", "llm.timeout", 2, "must be a number"),

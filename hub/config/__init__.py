@@ -54,6 +54,7 @@ __all__ = [
 @dataclass(frozen=True)
 class Config:
     languages: tuple[str, ...] = ("en",)
+    languages_on_demand: bool = True  # another language's templates, loaded on its first request
     floors: tuple[Floor, ...] = ()
     areas: tuple[Area, ...] = ()
     devices: tuple[Device, ...] = ()
@@ -111,6 +112,7 @@ def parse_config(text: str, *, file: Path | None = None) -> Config:
 _TOP_KEYS = (
     "language",
     "languages",
+    "languages_on_demand",
     "floors",
     "areas",
     "devices",
@@ -134,6 +136,7 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
     found = devices(top, {a.id for a in areas})
     return Config(
         languages=langs,
+        languages_on_demand=top.get("languages_on_demand", bool, True),
         floors=floors,
         areas=areas,
         devices=found,

@@ -4,6 +4,11 @@ For each configured language it loads the ``home-assistant-intents`` templates, 
 project's ``intents/<lang>/*.yaml`` (hassil format) on top, and recognizes requests against
 slot lists built from the registry (device names and aliases, areas, floors). A recognized
 intent is turned into commands by ``hub.tiers.ha_intents``. Deterministic, milliseconds.
+
+A request that none of them match and that reads as another language (by the LLM tier's
+glossaries: de, es, fr, it, ja, ko, nl, pt, zh) loads that language's templates on first use,
+unless ``languages_on_demand`` is off: a home named in German answers German requests here,
+without a model, even when the config only says ``languages: [en]``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +46,7 @@ class _Language:
     slot_lists: dict[str, Any] | None = None
     registry_version: str | None = None
     matcher: FastMatcher | None = None  # built by warm(): ~1 s, then ~1 ms a request
+    on_demand: bool = False  # not configured; loaded for a request that read as it
 
 
 class TemplateTier:
@@ -47,53 +54,97 @@ class TemplateTier:
 
     name = "template"
 
-    def __init__(self, languages: Sequence[str], extra_dirs: Iterable[Path] = ()) -> None:
+    def __init__(
+        self, languages: Sequence[str], extra_dirs: Iterable[Path] = (), *, on_demand: bool = True
+    ) -> None:
         self.languages = tuple(languages)
-        dirs = [PROJECT_INTENTS_DIR, *extra_dirs]
-        self._langs = [_Language(code, _load_intents(code, dirs)) for code in self.languages]
+        self.on_demand = on_demand
+        self._dirs = [PROJECT_INTENTS_DIR, *extra_dirs]
+        self._langs = [_Language(code, _load_intents(code, self._dirs)) for code in self.languages]
         self._lock = threading.Lock()
+        self._tried: set[str] = set(self.languages)  # codes loaded, or found to have none
 
     def handle(self, request: Request, registry: Registry) -> TierResult | None:
+        for lang in self._ordered(request.language):
+            result = self._recognize(lang, request, registry)
+            if result is not None:
+                return result
+        other = self._other_language(request.text, registry) if self.on_demand else None
+        return self._recognize(other, request, registry) if other is not None else None
+
+    def _recognize(
+        self, lang: _Language, request: Request, registry: Registry
+    ) -> TierResult | None:
         from hassil import recognize_best
 
-        text = request.text
-        for lang in self._ordered(request.language):
-            slot_lists, matcher = self._prepare(lang, registry, build_matcher=False)
-            context: dict[str, Any] = {}
-            area = registry.area(request.area)
-            if area is not None:
-                context["area"] = {"value": area.id, "text": area.name}
-            found = matcher.lookup(text, context or None) if matcher is not None else None
-            if found is Miss.NO_MATCH:
-                continue
-            if found is None:
-                result = recognize_best(
-                    text,
-                    lang.intents,
-                    slot_lists=slot_lists,
-                    intent_context=context or None,
-                    language=lang.code,
-                    best_metadata_key=CUSTOM_METADATA_KEY,
-                    best_slot_name="name",
-                )
-                if result is None:
-                    continue
-                intent = result.intent.name
-                slots = {name: entity.value for name, entity in result.entities.items()}
-            else:
-                intent, slots = found.intent, found.slots
-            _LOGGER.debug("%s: %s %s", lang.code, intent, slots)
-            answer = handle_intent(intent, slots, registry, request)
-            if answer is None:
-                continue
-            return TierResult(
-                commands=answer.commands,
-                reply=answer.reply,
-                question=answer.question,
+        slot_lists, matcher = self._prepare(lang, registry, build_matcher=False)
+        context: dict[str, Any] = {}
+        area = registry.area(request.area)
+        if area is not None:
+            context["area"] = {"value": area.id, "text": area.name}
+        found = matcher.lookup(request.text, context or None) if matcher is not None else None
+        if found is Miss.NO_MATCH:
+            return None
+        if found is None:
+            result = recognize_best(
+                request.text,
+                lang.intents,
+                slot_lists=slot_lists,
+                intent_context=context or None,
                 language=lang.code,
-                detail=f"{intent} {slots}",
+                best_metadata_key=CUSTOM_METADATA_KEY,
+                best_slot_name="name",
             )
-        return None
+            if result is None:
+                return None
+            intent = result.intent.name
+            slots = {name: entity.value for name, entity in result.entities.items()}
+        else:
+            intent, slots = found.intent, found.slots
+        _LOGGER.debug("%s: %s %s", lang.code, intent, slots)
+        answer = handle_intent(intent, slots, registry, request)
+        if answer is None:
+            return None
+        if lang.on_demand and not answer.commands and not answer.question:
+            # "There is no door in the Garage": a language we were not told of may name the
+            # device otherwise ("porte" for a garage door); the model may still read it
+            return None
+        return TierResult(
+            commands=answer.commands,
+            reply=answer.reply,
+            question=answer.question,
+            language=lang.code,
+            detail=f"{intent} {slots}",
+        )
+
+    def _other_language(self, text: str, registry: Registry) -> _Language | None:
+        """The templates of the language ``text`` reads as, when it is none of ours: loaded
+        (about a second) the first time a request in it comes."""
+        from hub.llm.glossary import best_match
+
+        match = best_match(text)
+        code = _intents_code(match.language) if match is not None else None
+        if code is None:
+            return None
+        with self._lock:
+            if code in self._tried:  # ours, loaded before (tried already), or without any
+                return None
+            self._tried.add(code)
+        started = time.monotonic()
+        try:
+            lang = _Language(code, _load_intents(code, self._dirs), on_demand=True)
+        except ConfigError as exc:
+            _LOGGER.warning("A request in %s, but its templates do not load: %s", code, exc)
+            return None
+        self._prepare(lang, registry, build_matcher=True)
+        with self._lock:
+            self._langs.append(lang)
+        _LOGGER.info(
+            "A request in %s: loaded its sentence templates in %.1f s (languages_on_demand)",
+            code,
+            time.monotonic() - started,
+        )
+        return lang
 
     def warm(self, registry: Registry) -> None:
         """Build the slot lists and the fast matcher now, so requests never wait for them."""
@@ -139,6 +190,16 @@ def build_slot_lists(registry: Registry) -> dict[str, Any]:
         "area": TextSlotList.from_tuples(areas, allow_template=False),
         "floor": TextSlotList.from_tuples(floors, allow_template=False),
     }
+
+
+def _intents_code(language: str) -> str | None:
+    """home-assistant-intents' code for a glossary's language ("zh" -> "zh-CN"), if it has one."""
+    from home_assistant_intents import get_languages
+
+    known = get_languages()
+    if language in known:
+        return language
+    return next((k for k in known if k.split("-")[0] == language), None)
 
 
 def _load_intents(language: str, dirs: Sequence[Path]) -> Any:

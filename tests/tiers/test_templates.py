@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from typing import Any
 
 import pytest
 
-from hub.app import make_request
+from hub.app import build_pipeline, make_request
+from hub.config import parse_config
 from hub.pipeline import Pipeline
 
 
@@ -165,3 +168,60 @@ def test_bad_requests_are_errors_not_crashes(
 def test_unknown_request_area_is_an_error(template_pipeline: Pipeline) -> None:
     reply = ask(template_pipeline, "turn on the lights", "attic")
     assert reply.error is not None and reply.error.code == "unknown_area"
+
+
+GERMAN_HOME = """
+languages: [en]
+areas:
+  - {id: kueche, name: Küche}
+  - {id: wohnzimmer, name: Wohnzimmer}
+devices:
+  - {id: light.kueche, name: Küchenlicht, area: kueche, features: [brightness]}
+  - {id: light.stehlampe, name: Stehlampe, area: wohnzimmer, features: [brightness]}
+  - {id: cover.garagentor, name: Garagentor, device_class: garage}
+"""
+
+
+def german_home(**changes: Any) -> Pipeline:
+    config = dataclasses.replace(parse_config(GERMAN_HOME), **changes)
+    pipeline = build_pipeline(config, "template")
+    pipeline.warm()
+    return pipeline
+
+
+def test_a_request_in_another_language_loads_its_templates_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="hub.tiers.templates")
+    pipeline = german_home()
+    english = ask(pipeline, "turn on the Stehlampe")
+    assert atoms(english) == {("light.turn_on", "light.stehlampe", ())}
+    assert ask(pipeline, "what is the capital of France").tier == "none"
+    assert "A request in" not in caplog.text  # English needs nothing more
+
+    reply = ask(pipeline, "Schalte das Licht in der Küche ein")
+    assert (reply.tier, reply.language) == ("template", "de")
+    assert atoms(reply) == {("light.turn_on", "light.kueche", ())}
+    dimmed = ask(pipeline, "Stelle die Helligkeit im Wohnzimmer auf 40%")
+    assert atoms(dimmed) == {("light.turn_on", "light.stehlampe", (("brightness_pct", 40),))}
+    assert atoms(ask(pipeline, "Öffne das Garagentor")) == {
+        ("cover.open_cover", "cover.garagentor", ())
+    }
+    assert caplog.text.count("A request in de: loaded its sentence templates") == 1
+    assert ask(pipeline, "turn off the Stehlampe").commands  # English still first
+
+
+def test_languages_on_demand_off_keeps_to_the_listed_languages() -> None:
+    pipeline = german_home(languages_on_demand=False)
+    reply = ask(pipeline, "Schalte das Licht in der Küche ein")
+    assert reply.commands == () and reply.tier == "none"
+
+
+def test_a_language_loaded_on_demand_does_not_have_the_last_word(
+    template_pipeline: Pipeline,
+) -> None:
+    """French templates read "porte" as a door, and the example garage door is a garage cover:
+    "There is no door in the Garage" would be wrong, so the request goes on to the next tier."""
+    reply = ask(template_pipeline, "ferme la porte du garage")
+    assert reply.tier == "none" and reply.commands == ()
+    assert "no door" not in reply.reply
