@@ -123,5 +123,14 @@ def _describe(query: TargetQuery) -> str:
     if query.device_classes:
         return " or ".join(sorted(query.device_classes))
     if query.domains:
-        return " or ".join(sorted(d.replace("_", " ") for d in query.domains))
+        return " or ".join(sorted(_NOUNS.get(d, d.replace("_", " ")) for d in query.domains))
     return "matching device"
+
+
+# What a person calls a domain's devices, where the domain's name is not it.
+_NOUNS = {
+    "climate": "thermostat",
+    "media_player": "media player",
+    "input_boolean": "switch",
+    "todo": "list",
+}

@@ -200,6 +200,40 @@ def _climate_set(slots: Slots, registry: Registry, request: Request) -> Answer:
     )
 
 
+CLIMATE_STEP = 1  # degrees: "make it warmer", "turn down the heat"
+
+
+def _climate_step(slots: Slots, registry: Registry, request: Request) -> Answer:
+    """The target a degree up or down from where it is set now, within the device's range."""
+    step = -CLIMATE_STEP if slots.get("direction") == "down" else CLIMATE_STEP
+    resolution = _single_domain_default(slots, registry, request, "climate")
+    if not resolution.ok:
+        return _failed(resolution)
+    commands = []
+    for device in resolution.devices:
+        attrs = device.state.attributes
+        target = attrs.get("temperature")
+        if isinstance(target, bool) or not isinstance(target, int | float):
+            return Answer(
+                reply=f"I don't know what {device.name} is set to. To what temperature?",
+                question=True,
+            )
+        value = target + step
+        low, high = attrs.get("min_temp"), attrs.get("max_temp")
+        if isinstance(low, int | float) and value < low:
+            value = low
+        if isinstance(high, int | float) and value > high:
+            value = high
+        if value == target:
+            end = "highest" if step > 0 else "lowest"
+            return Answer(reply=f"{device.name} is already at its {end} setting, {target}°.")
+        value = int(value) if float(value).is_integer() else value
+        commands.append(
+            Command("climate.set_temperature", (device.entity_id,), {"temperature": value})
+        )
+    return Answer(tuple(commands))
+
+
 def _fan_speed(slots: Slots, registry: Registry, request: Request) -> Answer:
     percentage = round(float(slots["percentage"]))
     resolution = _single_domain_default(slots, registry, request, "fan")
@@ -315,6 +349,7 @@ HANDLERS: dict[str, Handler] = {
     "HubLightStep": _light_step,
     "HassSetPosition": _set_position,
     "HassClimateSetTemperature": _climate_set,
+    "HubClimateStep": _climate_step,
     "HassFanSetSpeed": _fan_speed,
     **{intent: _media(service) for intent, service in MEDIA_ACTIONS.items()},
     "HassSetVolume": _set_volume,

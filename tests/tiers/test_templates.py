@@ -97,6 +97,27 @@ CASES = [
         {("todo.add_item", "todo.shopping_list", (("item", "milk"),))},
     ),
     ("open the garden tap", None, {("valve.open_valve", "valve.garden_water", ())}),
+    # a degree from where the thermostat is set now (bedroom 18, living room 21)
+    (
+        "it's freezing in the bedroom",
+        None,
+        {("climate.set_temperature", "climate.bedroom", (("temperature", 19),))},
+    ),
+    (
+        "turn down the heating in the bedroom",
+        None,
+        {("climate.set_temperature", "climate.bedroom", (("temperature", 17),))},
+    ),
+    (
+        "make it warmer",
+        "bedroom",
+        {("climate.set_temperature", "climate.bedroom", (("temperature", 19),))},
+    ),
+    (
+        "turn up the thermostat",
+        None,
+        {("climate.set_temperature", "climate.living_room", (("temperature", 22),))},
+    ),
 ]
 
 
@@ -128,6 +149,29 @@ def test_out_of_range_values_are_refused_with_a_reason(template_pipeline: Pipeli
     assert reply.commands == ()
     assert reply.rejected and reply.rejected[0].code == "out_of_range"
     assert "45" in reply.reply
+
+
+def test_a_relative_temperature_needs_a_known_target_and_stays_in_range(
+    template_pipeline: Pipeline,
+) -> None:
+    which = ask(template_pipeline, "turn up the heat")
+    assert which.commands == () and which.reply.startswith("Which one:")
+    at_max = {
+        "climate.bedroom": {"state": "heat", "attributes": {"temperature": 28, "max_temp": 28}}
+    }
+    top = ask(template_pipeline, "make the bedroom warmer", states=at_max)
+    assert top.commands == ()
+    assert top.reply == "Bedroom Radiator is already at its highest setting, 28°."
+    near = {"climate.bedroom": {"state": "heat", "attributes": {"temperature": 7.5, "min_temp": 7}}}
+    assert atoms(ask(template_pipeline, "it's too hot in the bedroom", states=near)) == {
+        ("climate.set_temperature", "climate.bedroom", (("temperature", 7),))
+    }
+    unknown = ask(
+        template_pipeline, "it's cold in the bedroom", states={"climate.bedroom": {"state": "heat"}}
+    )
+    assert unknown.commands == () and "To what temperature?" in unknown.reply
+    nowhere = ask(template_pipeline, "it's too hot in the kitchen")
+    assert nowhere.reply == "There is no thermostat in the Kitchen."
 
 
 def test_per_request_state_does_not_leak(template_pipeline: Pipeline) -> None:
@@ -225,3 +269,21 @@ def test_a_language_loaded_on_demand_does_not_have_the_last_word(
     reply = ask(template_pipeline, "ferme la porte du garage")
     assert reply.tier == "none" and reply.commands == ()
     assert "no door" not in reply.reply
+
+
+def test_project_templates_do_not_redefine_home_assistant_rules_or_lists() -> None:
+    """Templates are merged over Home Assistant's: a rule named like one of theirs ("here")
+    would silently change every sentence that uses it."""
+    import yaml
+    from home_assistant_intents import get_intents
+
+    from hub.tiers.templates import PROJECT_INTENTS_DIR
+
+    files = sorted(PROJECT_INTENTS_DIR.glob("*/*.yaml"))
+    assert files
+    for file in files:
+        theirs = get_intents(file.parent.name) or {}
+        ours = yaml.safe_load(file.read_text(encoding="utf-8"))
+        for section in ("expansion_rules", "lists"):
+            clash = set(ours.get(section) or {}) & set(theirs.get(section) or {})
+            assert not clash, f"{file.name} redefines {section} {sorted(clash)}"
