@@ -2,7 +2,9 @@
 
 The first tier that answers wins. Its commands are checked by the validator; a rejected command
 is never returned as a command, only as a rejection with its reason. A tier that crashes is
-logged and skipped, so one bad tier never takes the hub down.
+logged and skipped, so one bad tier never takes the hub down. A request with an exception
+("... except the hall") is asked without it, and the excepted devices are left out of the answer
+(``hub.excluding``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from hub.excluding import leave_out, split_exclusion
 from hub.messages import Command, ErrorInfo, Rejection, Reply, Request
 from hub.registry import Registry
 from hub.replies import describe
@@ -96,10 +99,15 @@ class Pipeline:
         if problem is not None:
             return Reply(text=request.text, reply=problem.message, error=problem, outcome="error")
         registry = home.with_states(request.states)
+        excluding = split_exclusion(request.text, registry)
+        asked = request
+        if excluding is not None:
+            _LOGGER.debug("%r: leaving out %s", request.text, sorted(excluding.entity_ids))
+            asked = replace(request, text=excluding.text)
         fallback: Reply | None = None
         for tier in self.tiers:
             try:
-                result = tier.handle(request, registry)
+                result = tier.handle(asked, registry)
             except Exception:
                 _LOGGER.exception(
                     "The %s tier failed on %r; trying the next tier", tier.name, request.text
@@ -107,11 +115,18 @@ class Pipeline:
                 continue
             if result is None:
                 continue
-            commands, rejected = validate_all(result.commands, registry)
+            proposed = result.commands
+            if excluding is not None and proposed:
+                proposed = leave_out(proposed, excluding.entity_ids)
+                if not proposed:
+                    result = replace(
+                        result, reply=f"Nothing is left once {excluding.phrase} is left out."
+                    )
+            commands, rejected = validate_all(proposed, registry)
             reply = result.reply
             if commands:
                 reply = describe(commands, registry)
-            elif result.commands:
+            elif proposed:
                 reply = f"I can't do that: {rejected[0].reason}."
             answer = Reply(
                 text=request.text,
