@@ -29,7 +29,7 @@ from hub.normalize import normalize_name
 from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.tiers.base import TierResult
-from hub.tiers.grounding import Mentions
+from hub.tiers.grounding import Mentions, invents, said_values
 from hub.validator import validate
 
 log = logging.getLogger(__name__)
@@ -116,11 +116,14 @@ class LLMTier:
             model = self.model()
             actionable = [d for d in registry.devices if _actionable(d)]
             mentions = Mentions.find(words, registry, request.area, actionable)
+            said = said_values(words)
             # A request that names a room or floor ("all the lights in here") never means the
             # whole home: those lines are left out, so "all" cannot pull the model there.
             local = mentions.places or bool(request.area and HERE_WORDS.search(words))
             answer = model.answer(prompt, context.language, context.key, local=local)
-            commands, refused, doubtful = self._read(answer, context.language, registry, mentions)
+            commands, refused, doubtful = self._read(
+                answer, context.language, registry, mentions, said
+            )
             if refused or doubtful:
                 log.info("Asking the model again without %s", sorted(refused | set(doubtful)))
                 answer = model.answer(
@@ -130,7 +133,9 @@ class LLMTier:
                     local=local,
                     refused=frozenset(refused | set(doubtful)),
                 )
-                commands, refused, again = self._read(answer, context.language, registry, mentions)
+                commands, refused, again = self._read(
+                    answer, context.language, registry, mentions, said
+                )
                 doubtful.update(again)
         except HubError as exc:
             log.error("LLM tier unavailable: %s", exc)
@@ -163,12 +168,15 @@ class LLMTier:
         language: CommandLanguage,
         registry: Registry,
         mentions: Mentions,
+        said: frozenset[float] | None,
     ) -> tuple[list[Command], set[str], dict[str, tuple[Command, ...]]]:
         """The commands of the lines; the lines refused (outside the language or invalid);
-        the valid lines about nothing the request names (see hub.tiers.grounding), when no
-        line is about something it names ("the telly" beside "the bedroom" is kept)."""
+        the doubtful lines (see hub.tiers.grounding): those that set a level to a number the
+        request never says, and the valid lines about nothing the request names, when no line
+        is about something it names ("the telly" beside "the bedroom" is kept)."""
         valid: dict[str, tuple[Command, ...]] = {}
         refused: set[str] = set()
+        invented: dict[str, tuple[Command, ...]] = {}
         grounded = False
         for line in dict.fromkeys(" ".join(x.split()) for x in answer.lines):
             if not line or line == NOTHING:
@@ -179,14 +187,18 @@ class LLMTier:
                 refused.add(line)
             elif not all(validate(c, registry).ok for c in parsed):
                 refused.add(line)
+            elif invents(parsed, said):
+                invented[line] = parsed
             else:
                 valid[line] = parsed
                 grounded = grounded or mentions.grounds(parsed, registry)
+        if invented:
+            log.info("The model wrote %s, with a number the request never says", sorted(invented))
         commands = [c for parsed in valid.values() for c in parsed]
         if grounded or not commands:  # the answer is about what was named (or names nothing)
-            return commands, refused, {}
+            return commands, refused, invented
         log.info("The model wrote %s, about nothing the request names", sorted(valid))
-        return [], refused, valid
+        return [], refused, valid | invented
 
     # -- prompt and language per registry (and candidates) ---------------------------------
     def _context(self, registry: Registry, text: str | None) -> _Context:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hub.messages import Command
 from hub.registry import Registry
-from hub.tiers.grounding import Mentions
+from hub.tiers.grounding import Mentions, invents, said_values
 
 
 def _on(*entity_ids: str) -> list[Command]:
@@ -48,3 +50,32 @@ def test_where_it_was_said_counts_only_beside_another_name(registry: Registry) -
 def test_a_device_with_no_place_is_never_held_against_a_line(registry: Registry) -> None:
     mentions = Mentions.find("movie time in the garden", registry)
     assert mentions.grounds([Command("scene.turn_on", ("scene.movie_night",))], registry)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("dim the kitchen to 30%", {30}),
+        ("set the heat to 21.5 degrees", {21.5}),
+        ("twenty-five percent, or forty two", {25, 42}),
+        ("put the blinds at a quarter", {25}),
+        ("open them halfway", {50}),
+        ("three quarters open", {75}),
+        ("turn the telly down", set()),
+        ("bedroom lamp to maximum brightness", None),  # an extreme: any value may be meant
+        ("set the brightness to the lowest", None),
+    ],
+)
+def test_the_numbers_a_request_says(text: str, values: set[float] | None) -> None:
+    said = said_values(text)
+    assert (None if said is None else set(said)) == values
+
+
+def test_a_level_the_request_does_not_say_is_invented() -> None:
+    volume = [Command("media_player.volume_set", ("media_player.tv",), {"volume_level": 0.3})]
+    assert invents(volume, frozenset())
+    assert not invents(volume, frozenset({30.0}))
+    assert not invents(volume, None)
+    step = [Command("light.turn_on", ("light.a",), {"brightness_step_pct": -20})]
+    assert not invents(step, frozenset())  # a step is no level
+    assert not invents(_on("light.a"), frozenset())

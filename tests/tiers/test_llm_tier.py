@@ -54,7 +54,7 @@ def test_lines_become_commands(registry: Registry) -> None:
     fake = FakeLines()
     fake.enqueue("turn off tv", "set bedroom radiator temperature to 21")
     result = tier_with(fake).handle(
-        Request("switch off the telly and warm up the bedroom"), registry
+        Request("switch off the telly and warm the bedroom to 21"), registry
     )
     assert result is not None
     assert [c.action for c in result.commands] == [
@@ -62,7 +62,7 @@ def test_lines_become_commands(registry: Registry) -> None:
         "climate.set_temperature",
     ]
     prompt = fake.calls[0][0]
-    assert prompt.user == "switch off the telly and warm up the bedroom"
+    assert prompt.user == "switch off the telly and warm the bedroom to 21"
     assert "bedroom radiator" in prompt.system
 
 
@@ -76,7 +76,7 @@ def test_refused_line_is_excluded_and_asked_once_more(registry: Registry) -> Non
     fake = FakeLines()
     fake.enqueue("set bedroom radiator temperature to 40")  # max_temp is 28
     fake.enqueue("set bedroom radiator temperature to 25")
-    result = tier_with(fake).handle(Request("make the bedroom hot"), registry)
+    result = tier_with(fake).handle(Request("bedroom to 40 degrees, or 25"), registry)
     assert result is not None
     assert [dict(c.data) for c in result.commands] == [{"temperature": 25}]
     assert fake.calls[1][2] == frozenset({"set bedroom radiator temperature to 40"})
@@ -189,5 +189,26 @@ def test_a_line_beside_one_about_a_named_place_is_kept(registry: Registry) -> No
     """ "The telly" is no name the home knows; the answer is still about the named bedroom."""
     fake = FakeLines()
     fake.enqueue("turn off tv", "set bedroom radiator temperature to 21")
-    result = tier_with(fake).handle(Request("telly off and warm up the bedroom"), registry)
+    result = tier_with(fake).handle(Request("telly off and warm the bedroom to 21"), registry)
     assert result is not None and len(result.commands) == 2 and len(fake.calls) == 1
+
+
+def test_a_level_the_request_never_says_is_asked_about_not_set(registry: Registry) -> None:
+    """ "Turn the telly down" says no number: "set tv volume to 30" is the model's invention."""
+    fake = FakeLines()
+    fake.enqueue("set tv volume to 30")
+    fake.enqueue("turn down tv volume")
+    result = tier_with(fake).handle(Request("baja el volumen de la tele"), registry)
+    assert result is not None and not result.question
+    assert [c.action for c in result.commands] == ["media_player.volume_down"]
+    assert fake.calls[1][2] == frozenset({"set tv volume to 30"})  # asked again without it
+
+    fake.enqueue("set tv volume to 30")
+    fake.enqueue("set tv volume to 35")
+    unsure = tier_with(fake).handle(Request("turn the telly down"), registry)
+    assert unsure is not None and unsure.question and unsure.commands == ()
+    assert "Did you mean" in unsure.reply
+
+    fake.enqueue("set tv volume to 30")
+    said = tier_with(fake).handle(Request("tv volume to thirty please"), registry)
+    assert said is not None and [c.data for c in said.commands] == [{"volume_level": 0.3}]
