@@ -154,7 +154,7 @@ def test_every_request_is_logged_with_its_outcome(registry: Registry, memory: Me
     fake.enqueue("nothing")
     pipeline.ask(Request("what a nice day", source="speech"))
     fake.enqueue("set thermostat temperature to 29")
-    pipeline.ask(Request("tropical living room", source="cli"))
+    pipeline.ask(Request("tropical living room, 29 degrees", source="cli"))
     pipeline.ask(Request("   "))
     events = list(memory.store.events(0, time.time() + 1, ["request"]))
     assert [(e.source, e.outcome, e.tier) for e in events] == [
