@@ -54,7 +54,8 @@ class LineModel(Protocol):
     ) -> LineAnswer:
         """Lines for ``prompt.user``; ``key`` identifies ``language`` for caching. ``local``
         leaves out the whole-home lines (the request names a room); ``refused`` lines may not
-        be written (a retry after the validator refused them)."""
+        be written (a retry after the validator refused them); one ending in " *" ("set tv
+        volume to *") refuses every line it begins."""
         ...
 
     def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:

@@ -240,10 +240,13 @@ class LlamaBackend:
                 newline = self._newline(llm)
                 banned = None
                 if refused:
+                    # "set tv volume to *" refuses every level of that setting
+                    levels = tuple(r[:-1] for r in refused if r.endswith(" *"))
 
                     def banned(tokens: list[int]) -> bool:
                         text = llm.detokenize(tokens).decode("utf-8", errors="replace")
-                        return " ".join(text.split()) in refused
+                        text = " ".join(text.split())
+                        return text in refused or text.startswith(levels)
 
                 result = decode(
                     model,

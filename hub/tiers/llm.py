@@ -125,13 +125,10 @@ class LLMTier:
                 answer, context.language, registry, mentions, said
             )
             if refused or doubtful:
-                log.info("Asking the model again without %s", sorted(refused | set(doubtful)))
+                banned = frozenset(refused | {_any_level(line) for line in doubtful})
+                log.info("Asking the model again without %s", sorted(banned))
                 answer = model.answer(
-                    prompt,
-                    context.language,
-                    context.key,
-                    local=local,
-                    refused=frozenset(refused | set(doubtful)),
+                    prompt, context.language, context.key, local=local, refused=banned
                 )
                 commands, refused, again = self._read(
                     answer, context.language, registry, mentions, said
@@ -224,6 +221,16 @@ class LLMTier:
                 self._contexts.clear()
             self._contexts[key] = context
         return context
+
+
+_LEVEL = re.compile(r"^(.*\bto) -?\d+(?:\.\d+)?(?:%|°| percent| degrees)?$")
+
+
+def _any_level(line: str) -> str:
+    """What a retry refuses for a doubted line: a level line ("set tv volume to 30") refuses
+    every level of its setting, or the model would only move to the next number."""
+    level = _LEVEL.match(line)
+    return f"{level.group(1)} *" if level else line
 
 
 HERE_WORDS = re.compile(r"\b(here|this room|the room|my room|our room)\b", re.IGNORECASE)

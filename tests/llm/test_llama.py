@@ -215,3 +215,24 @@ def test_guessing_ahead_gives_the_same_lines_as_plain_decoding(
         answers.append((result.detail.split(" conf=")[0], [c.to_dict() for c in result.commands]))
     llama_backend.draft = True
     assert answers[0] == answers[1]
+
+
+def test_a_refused_level_refuses_every_level_of_that_setting(
+    llama_backend: LlamaBackend, example_config: Config
+) -> None:
+    """A retry after an invented level ("set tv volume to *") may not write another level."""
+    from dataclasses import replace
+
+    from hub.llm.lines import TrieLines
+    from hub.llm.prompt import user_message
+    from hub.tiers.llm import LLMTier
+
+    registry = example_config.registry()
+    context = LLMTier(lambda: TrieLines(llama_backend))._context(registry, None)
+    prompt = replace(context.prompt, user=user_message("tv volume to 30", None))
+    lines = TrieLines(llama_backend)
+    free = lines.answer(prompt, context.language, context.key)
+    assert "set tv volume to 30" in free.lines
+    refused = frozenset({"set tv volume to *"})
+    again = lines.answer(prompt, context.language, context.key, refused=refused)
+    assert not any(line.startswith("set tv volume to") for line in again.lines), again.lines
