@@ -7,7 +7,8 @@ number or a name the facts do not have is replaced by the fact as written.
 
 ``ChatTier`` runs last, when the command tier found no device action: a short general answer
 from the model. It never answers about the home's own devices (states come from the registry,
-never from the model's imagination) and never answers what the FAQ should hold.
+never from the model's imagination), never answers what the FAQ should hold, and never asks the
+model about the world right now (weather, news: ``hub.answers.live``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Literal, Protocol
 from hub.answers.check import grounded
 from hub.answers.faq import FAQIndex
 from hub.answers.language import detect_language
+from hub.answers.live import NO_LIVE_REPLY, asks_for_live_information
 from hub.config import FAQEntry
 from hub.errors import HubError
 from hub.messages import Request
@@ -134,6 +136,8 @@ class ChatTier:
         if about_the_home(request.text, registry):
             return None
         language = request.language or detect_language(request.text, self.languages)
+        if asks_for_live_information(request.text):  # the model would make it up
+            return TierResult(reply=NO_LIVE_REPLY, language=language, detail="no live source")
         system = (
             "You are a home assistant's voice. Answer in one or two short sentences in "
             f"{LANGUAGE_NAMES.get(language.split('-')[0], language)}. If the question is about "

@@ -11,6 +11,7 @@ import pytest
 from hub.answers.check import grounded
 from hub.answers.faq import FAQIndex
 from hub.answers.language import detect_language
+from hub.answers.live import NO_LIVE_REPLY
 from hub.config import Config, FAQEntry, StoreConfig, parse_config
 from hub.errors import ConfigError
 from hub.llm.writer import FakeWriter
@@ -170,6 +171,22 @@ def test_general_answers_never_speak_about_the_homes_devices(registry: Registry)
     assert len(writer.calls) == 1
     assert about_the_home("how warm is the living room", registry)
     assert not about_the_home("how tall is mount everest", registry)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the weather like tomorrow",
+        "오늘 날씨 어때",
+        "wie wird das Wetter",
+        "any news today?",
+    ],
+)
+def test_questions_about_the_world_right_now_are_not_made_up(registry: Registry, text: str) -> None:
+    writer = FakeWriter("The weather is sunny.")
+    result = ChatTier(("en",), lambda: writer, None).handle(Request(text), registry)
+    assert result is not None and result.reply == NO_LIVE_REPLY
+    assert writer.calls == []  # the model was never asked
 
 
 def test_faq_config_errors_name_the_key() -> None:
