@@ -119,7 +119,7 @@ class TemplateTier:
 
     def _other_language(self, text: str, registry: Registry) -> _Language | None:
         """The templates of the language ``text`` reads as, when it is none of ours: loaded
-        (about a second) the first time a request in it comes."""
+        (1.5-6 s here) the first time a request in it comes."""
         from hub.llm.glossary import best_match
 
         match = best_match(text)
