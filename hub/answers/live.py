@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-from hub.normalize import strip_accents
+from hub.normalize import normalize_name
 
-# Words, in the languages hub glosses, that ask about the world right now (accents folded).
+# Words, in the languages hub glosses, that ask about the world right now (as normalize_name
+# writes them: lower case, no accents).
 _WORD = re.compile(
     r"""\b(
       weather | forecast | rain(ing)? | snow(ing)? | sunny | news | headlines | scores? |
@@ -31,5 +32,4 @@ NO_LIVE_REPLY = "I'm offline here: I have no weather, news or other live informa
 
 
 def asks_for_live_information(text: str) -> bool:
-    folded = strip_accents(text).casefold()
-    return bool(_WORD.search(folded)) or any(word in text for word in _CJK)
+    return bool(_WORD.search(normalize_name(text))) or any(word in text for word in _CJK)
