@@ -76,6 +76,8 @@ class Request:
     states: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     language: str | None = None
     confidence: float | None = None  # speech: the recognizer's confidence in ``text``
+    # Requests with the same id are one conversation: a follow-up may answer the hub's question
+    conversation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Reply:
     language: str | None = None
     # acted | answered | asked | refused | not_understood | error (the event log's outcome)
     outcome: str = "not_understood"
+    # A private FAQ answer: never cached, never on <prefix>/last, never logged in clear
+    private: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -26,6 +26,7 @@ from hub.config.mqtt import (
     parse_mqtt,
 )
 from hub.config.reader import Reader, index_lines
+from hub.config.security import SecurityConfig, parse_security
 from hub.config.speech import SpeechConfig, parse_speech
 from hub.config.summaries import SummariesConfig, SummaryJob, parse_summaries
 from hub.errors import ConfigError
@@ -42,6 +43,7 @@ __all__ = [
     "MQTTConfig",
     "ModelConfig",
     "Reader",
+    "SecurityConfig",
     "StoreConfig",
     "SummariesConfig",
     "SummaryJob",
@@ -68,6 +70,7 @@ class Config:
     discovery: DiscoveryConfig | None = None  # None: the home is the config alone
     summaries: SummariesConfig = field(default_factory=SummariesConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
     source: Path | None = None
 
     def registry(self) -> Registry:
@@ -126,6 +129,7 @@ _TOP_KEYS = (
     "faq",
     "summaries",
     "speech",
+    "security",
 )
 
 
@@ -154,5 +158,11 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
         faq=parse_faq(top),
         summaries=parse_summaries(top.section("summaries"), base, langs[0]),
         speech=parse_speech(top.section("speech"), base),
+        security=parse_security(
+            top.section("security"),
+            base,
+            area_ids={a.id for a in areas},
+            entity_ids={d.entity_id for d in found},
+        ),
         source=file,
     )

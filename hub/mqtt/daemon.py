@@ -141,6 +141,7 @@ class Daemon:
         self._unsent: deque[tuple[float, Answer]] = deque(maxlen=100)
         self._unsent_lock = threading.Lock()
         self._local: dict[str, Request] = {}  # submit_request: id -> the request as it was made
+        self._listeners: dict[str, Callable[[Answer], None]] = {}  # submit_request's on_answer
         self._worker = threading.Thread(target=self._run, name="hub-worker", daemon=True)
         self.recorder: Recorder | None = None  # summaries: topics kept in the event log
         self.link: Link = (link_factory or _mqtt_link)(self)
@@ -189,11 +190,19 @@ class Daemon:
         return f"{state}; {s.received} requests, {s.acted} acted, {s.busy} busy"
 
     # -- local producers (hub.speech): a request made in the hub, queued like MQTT's ---------
-    def submit_request(self, request: Request) -> None:
+    def submit_request(
+        self, request: Request, on_answer: Callable[[Answer], None] | None = None
+    ) -> None:
         """Queue ``request`` (it needs an id) as if it came on <prefix>/request: the worker acts on
-        it and answers on <prefix>/response, keeping its own source, language and confidence."""
+        it and answers on <prefix>/response, keeping its own source, language and confidence.
+
+        ``on_answer`` is called with the answer, on the worker (or, for "busy", paho's) thread,
+        just before it is published: a local service (Wyoming) hands it back to its client.
+        """
         payload = json.dumps({"text": request.text, "id": request.id}, ensure_ascii=False)
         self._local[str(request.id)] = request
+        if on_answer is not None:
+            self._listeners[str(request.id)] = on_answer
         data = payload.encode("utf-8")
         topic = self.topics.request
         self.submit(Inbound(topic, data, received=time.perf_counter(), size=len(data)))
@@ -564,6 +573,12 @@ class Daemon:
             self.stats.errors[code] = self.stats.errors.get(code, 0) + 1
 
     def _publish_answer(self, answer: Answer) -> None:
+        listener = self._listeners.pop(answer.id, None) if answer.id is not None else None
+        if listener is not None:
+            try:
+                listener(answer)
+            except Exception:
+                _LOGGER.exception("The listener of request %s failed", answer.id)
         payload = answer.payload()
         ok = self.link.publish(
             answer.topic,
