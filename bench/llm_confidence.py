@@ -18,8 +18,8 @@ from pathlib import Path
 from hub.app import build_tiers, make_request
 from hub.bench import atoms_equal, command_atoms, load_case_file
 from hub.config import load_config
-from hub.pipeline import validate_all
 from hub.tiers.llm import LLMTier
+from hub.validator import validate_all
 
 
 def main() -> None:

@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.config import Config, load_config
+from hub.dialogue.store import Conversations
+from hub.dialogue.turns import Dialogue
 from hub.errors import ConfigError
 from hub.llm.lines import LineModel, SchemaLines, TrieLines
 from hub.memory import Memory
 from hub.messages import Request
 from hub.pipeline import Pipeline
 from hub.registry import Registry
+from hub.security.policy import SecurityPolicy
 from hub.tiers.answers import ChatTier, FAQTier
 from hub.tiers.base import Tier
 from hub.tiers.cache import CacheTier
@@ -182,7 +185,8 @@ def build_pipeline(
     writer: LazyWriter | None = None,
 ) -> Pipeline:
     tiers = build_tiers(config, tier, memory=memory, answers=answers, writer=writer)
-    return Pipeline(config.registry(), tiers, memory=memory)
+    dialogue = Dialogue(SecurityPolicy(config.security), Conversations(config.conversation_window))
+    return Pipeline(config.registry(), tiers, memory=memory, dialogue=dialogue)
 
 
 def make_request(

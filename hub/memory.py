@@ -72,6 +72,7 @@ class Memory:
             and reply.commands
             and not reply.rejected
             and reply.outcome == "acted"
+            and not reply.secure  # a security action is never done from the cache
             and not request.states
         ):
             self.decisions.put(
@@ -93,6 +94,9 @@ class Memory:
         self.store.close()
 
 
+PRIVATE_REPLY = "(a private answer, not kept)"
+
+
 def request_event(request: Request, reply: Reply) -> Event:
     detail: dict[str, object] = {}
     if reply.rejected:
@@ -106,7 +110,7 @@ def request_event(request: Request, reply: Reply) -> Event:
         area=request.area,
         tier=reply.tier,
         outcome=reply.outcome,
-        reply=reply.reply,
+        reply=PRIVATE_REPLY if reply.private else reply.reply,
         ms=round(reply.ms, 2),
         language=reply.language or request.language,
         commands=tuple(c.to_dict() for c in reply.commands),

@@ -78,6 +78,8 @@ class Request:
     confidence: float | None = None  # speech: the recognizer's confidence in ``text``
     # Requests with the same id are one conversation: a follow-up may answer the hub's question
     conversation_id: str | None = None
+    # Entity ids a follow-up chose among the hub's "Which one" choices: the tiers prefer them
+    focus: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,12 @@ class Reply:
     outcome: str = "not_understood"
     # A private FAQ answer: never cached, never on <prefix>/last, never logged in clear
     private: bool = False
+    # The commands include a security action (never kept in the decision cache)
+    secure: bool = False
+    # A question's follow-up: what "yes" does (a confirmation, "Did you mean ...?"), or the
+    # entity ids "Which one" offers
+    pending: tuple[Command, ...] = ()
+    choices: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -130,4 +138,8 @@ class Reply:
             out["rejected"] = [r.to_dict() for r in self.rejected]
         if self.error is not None:
             out["error"] = self.error.to_dict()
+        if self.pending:
+            out["pending"] = [c.to_dict() for c in self.pending]
+        if self.choices:
+            out["choices"] = list(self.choices)
         return out

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from hub.dialogue.turns import Dialogue
 from hub.excluding import leave_out, split_exclusion
 from hub.messages import Command, ErrorInfo, Rejection, Reply, Request
 from hub.registry import Registry
 from hub.replies import describe
 from hub.tiers.base import Tier, TierResult
-from hub.validator import validate
+from hub.validator import validate_all
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,11 +37,17 @@ class Recorder(Protocol):
 
 class Pipeline:
     def __init__(
-        self, registry: Registry, tiers: Sequence[Tier], *, memory: Recorder | None = None
+        self,
+        registry: Registry,
+        tiers: Sequence[Tier],
+        *,
+        memory: Recorder | None = None,
+        dialogue: Dialogue | None = None,
     ) -> None:
         self.registry = registry
         self.tiers = list(tiers)
         self.memory = memory
+        self.dialogue = dialogue or Dialogue()
 
     def warm(self, *, llm: bool = True, fast: bool = True) -> None:
         """Prepare the tiers now so that no request pays for it: the fast ones (the matcher,
@@ -98,6 +105,10 @@ class Pipeline:
         problem = check_request(request, home)
         if problem is not None:
             return Reply(text=request.text, reply=problem.message, error=problem, outcome="error")
+        return self.dialogue.respond(request, home, self._tiers)
+
+    def _tiers(self, request: Request, home: Registry) -> Reply:
+        """The first tier's answer, validated (the dialogue guards it and reads follow-ups)."""
         registry = home.with_states(request.states)
         excluding = split_exclusion(request.text, registry)
         asked = request
@@ -137,6 +148,9 @@ class Pipeline:
                 error=result.error,
                 language=result.language,
                 outcome=_outcome(result, commands, rejected),
+                private=result.private,
+                pending=result.suggested if result.question else (),
+                choices=result.choices if result.question else (),
             )
             if result.no_action and not result.commands:
                 fallback = fallback or answer  # a later tier may answer the question
@@ -164,21 +178,6 @@ def _outcome(
 def _brief(command: Command) -> str:
     data = ",".join(f"{k}={v}" for k, v in command.data.items())
     return f"{command.action} {','.join(command.entity_ids)}" + (f" {data}" if data else "")
-
-
-def validate_all(
-    commands: Sequence[Command], registry: Registry
-) -> tuple[tuple[Command, ...], tuple[Rejection, ...]]:
-    accepted: list[Command] = []
-    rejected: list[Rejection] = []
-    for command in commands:
-        checked = validate(command, registry)
-        if checked.command is not None:
-            accepted.append(checked.command)
-        elif checked.rejection is not None:
-            _LOGGER.warning("Rejected %s: %s", command.to_dict(), checked.rejection.reason)
-            rejected.append(checked.rejection)
-    return tuple(accepted), tuple(rejected)
 
 
 def check_request(request: Request, registry: Registry) -> ErrorInfo | None:

@@ -29,6 +29,7 @@ class TargetQuery:
     domains: Collection[str] = ()
     device_classes: Collection[str] = ()
     context_area: str | None = None  # the area the request came from
+    focus: Collection[str] = ()  # entity ids a follow-up chose ("the bedroom one"): they win
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ def resolve(registry: Registry, query: TargetQuery) -> Resolution:
         return Resolution(code=NO_DOMAIN, reason=f"There is no {what} in this home.")
 
     if query.name and len(candidates) > 1:
+        focused = [d for d in candidates if d.entity_id in query.focus]
+        if focused:
+            return Resolution(devices=tuple(focused))
         if query.context_area:
             here = [d for d in candidates if d.area == query.context_area]
             if len(here) == 1:

@@ -8,8 +8,9 @@ A refused command comes back as a Rejection with a machine-readable code and a r
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 from hub.actions import ACTIONS, DOMAINS, Param
 from hub.messages import Command, Rejection
 from hub.registry import Device, Registry
+
+_LOGGER = logging.getLogger(__name__)
 
 # Codes a rejection can carry.
 BAD_SHAPE = "bad_shape"
@@ -169,3 +172,19 @@ def _coerce(param: Param, value: Any) -> Any:
     if param.kind == "string" and param.choices is not None:
         return str(value).strip().lower()
     return value
+
+
+def validate_all(
+    commands: Sequence[Command], registry: Registry
+) -> tuple[tuple[Command, ...], tuple[Rejection, ...]]:
+    """The commands that pass, and the rejections of those that do not (each logged)."""
+    accepted: list[Command] = []
+    rejected: list[Rejection] = []
+    for command in commands:
+        checked = validate(command, registry)
+        if checked.command is not None:
+            accepted.append(checked.command)
+        elif checked.rejection is not None:
+            _LOGGER.warning("Rejected %s: %s", command.to_dict(), checked.rejection.reason)
+            rejected.append(checked.rejection)
+    return tuple(accepted), tuple(rejected)

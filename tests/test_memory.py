@@ -25,8 +25,8 @@ PAIRS: list[tuple[tuple[str, str | None], tuple[str, str | None]]] = [
         ("turn the office lamp off pls", "turn off desk lamp"),
     ),
     (
-        ("open up the garage door", "open garage door"),
-        ("close up the garage door", "close garage door"),
+        ("open up the living room blinds", "open living room blinds"),
+        ("close up the living room blinds", "close living room blinds"),
     ),
     (
         ("bedroom lamp at 30 percent please", "set bedside lamp brightness to 30%"),
@@ -45,7 +45,10 @@ PAIRS: list[tuple[tuple[str, str | None], tuple[str, str | None]]] = [
         ("make the living room 22 degrees", "set thermostat temperature to 22"),
     ),
     (("lights on", "turn on all lights"), ("lights off", "turn off all lights")),
-    (("lock up the front door", "lock front door"), ("unlock the front door", "unlock front door")),
+    (
+        ("lock up the front door", "lock front door"),
+        ("lock up the garden lights", "turn off garden lights"),
+    ),
 ]
 
 
@@ -186,3 +189,25 @@ def test_the_cache_and_the_log_survive_a_restart(
     texts = [e.text for e in again.store.events(0, time.time() + 1)]
     assert texts == ["office lamp please", "office lamp please"]
     again.close()
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("open up the garage door", "open garage door"),
+        ("unbolt the front door", "unlock front door"),
+    ],
+)
+def test_a_security_action_is_never_served_from_the_cache(
+    text: str, line: str, registry: Registry, memory: Memory
+) -> None:
+    fake = FakeLines()
+    pipeline = pipeline_with(fake, registry, memory)
+    for turn in range(2):
+        fake.enqueue(line)
+        reply = pipeline.ask(Request(text, conversation_id=f"c{turn}"))
+        assert reply.tier == "llm", f"turn {turn}: {text!r} was served from the cache"
+        assert not reply.commands and reply.outcome == "asked" and reply.pending
+        confirmed = pipeline.ask(Request("yes", conversation_id=f"c{turn}"))
+        assert confirmed.tier == "confirmed" and confirmed.commands == reply.pending
+    assert len(fake.calls) == 2  # the model was asked both times: nothing was cached

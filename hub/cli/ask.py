@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import IO, Any
 
 import click
@@ -15,7 +17,8 @@ from hub.memory import Memory
 from hub.messages import ErrorInfo, Reply
 from hub.pipeline import Pipeline
 
-JSONL_KEYS = ("text", "area", "state", "id")
+JSONL_KEYS = ("text", "area", "state", "id", "conversation_id")
+MAX_CONVERSATION_ID = 128
 
 
 @click.command("ask")
@@ -26,8 +29,8 @@ JSONL_KEYS = ("text", "area", "state", "id")
 @click.option(
     "--jsonl",
     is_flag=True,
-    help="Read one request a line from stdin (text, or JSON with text, area, state); "
-    "write one JSON reply a line.",
+    help="Read one request a line from stdin (text, or JSON with text, area, state, "
+    "conversation_id); write one JSON reply a line.",
 )
 @tier_option
 @click.option(
@@ -57,6 +60,9 @@ def ask(
       hub ask "dim the kitchen to 30%"
       hub ask --area kitchen "turn on the lights"
       echo '{"text": "lock the front door"}' | hub ask --jsonl
+
+    On a terminal, a question the hub asks ("Which one ...?", "Say 'yes' to confirm ...")
+    waits for your answer.
     """
     if jsonl and text is not None:
         raise click.UsageError("give TEXT or --jsonl, not both")
@@ -77,11 +83,19 @@ def ask(
         run_jsonl(pipeline, sys.stdin.buffer, sys.stdout)
         return
     assert text is not None
-    reply = pipeline.ask(make_request(pipeline.registry, text, area=area))
-    if as_json:
-        click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
-    else:
-        click.echo(format_reply(reply))
+    conversation = f"cli-{os.getpid()}"
+    while True:
+        request = make_request(pipeline.registry, text, area=area)
+        reply = pipeline.ask(replace(request, conversation_id=conversation))
+        if as_json:
+            click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(format_reply(reply))
+        if reply.outcome != "asked" or not sys.stdin.isatty():
+            break
+        text = click.prompt(">", prompt_suffix=" ", default="", show_default=False)
+        if not text.strip():
+            break
     if reply.error is not None:
         sys.exit(1)
 
@@ -131,6 +145,7 @@ def _answer_line(pipeline: Pipeline, raw: bytes) -> dict[str, Any]:
     area = None
     state: Mapping[str, Any] = {}
     request_id = None
+    conversation: Any = None
     if line.startswith(("{", "[")):
         try:
             obj = json.loads(line)
@@ -150,10 +165,18 @@ def _answer_line(pipeline: Pipeline, raw: bytes) -> dict[str, Any]:
         if not isinstance(state, dict) or not all(isinstance(v, dict) for v in state.values()):
             return _error_line(text, "bad_request", "'state' must map entity ids to states.")
         request_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+        conversation = obj.get("conversation_id")
+        if conversation is not None and (
+            not isinstance(conversation, str | int) or len(str(conversation)) > MAX_CONVERSATION_ID
+        ):
+            message = f"'conversation_id' must be a string of at most {MAX_CONVERSATION_ID} chars."
+            return _error_line(text, "bad_request", message)
     try:
         request = make_request(
             pipeline.registry, text, area=area, states=state, request_id=request_id
         )
+        if conversation is not None:
+            request = replace(request, conversation_id=str(conversation))
         return pipeline.ask(request).to_dict()
     except Exception as exc:  # one bad line must never end the stream
         return _error_line(text, "internal", f"Internal error: {exc}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import click
 from hub.app import build_pipeline, make_request
 from hub.bench import Outcome, Stats, by_tag, command_atoms, load_case_file, stats
 from hub.cli.options import tier_option
-from hub.config import load_config
+from hub.config import Config, load_config
 from hub.pipeline import Pipeline
 
 
@@ -39,19 +40,23 @@ def bench(
         if pipeline is None:
             # Commands are scored: no cache (each case is asked once, fresh), and no general
             # answers to the questions (they add seconds and never a command).
-            pipeline = build_pipeline(load_config(case_file.config), tier, answers=False)
+            pipeline = build_pipeline(_benched(load_config(case_file.config)), tier, answers=False)
             pipeline.warm()
             pipelines[case_file.config] = pipeline
         cases = case_file.cases[:: max(every, 1)]
         cases = cases[:limit] if limit else cases
         outcomes = []
-        for case in cases:
+        for number, case in enumerate(cases):
             request = make_request(
                 pipeline.registry, case.text, area=case.area, states=case.state, source="bench"
             )
-            reply = pipeline.ask(request)
-            atoms = command_atoms(c.to_dict() for c in reply.commands)
-            outcomes.append(Outcome(case, atoms, reply.tier, reply.ms, reply.reply))
+            reply = pipeline.ask(replace(request, conversation_id=f"bench-{number}"))
+            commands, tier_name = reply.commands, reply.tier
+            if reply.secure and reply.pending and reply.outcome == "asked":
+                # a security action waits for its "yes": scored on what the "yes" would do
+                commands, tier_name = reply.pending, f"{reply.tier}+confirm"
+            atoms = command_atoms(c.to_dict() for c in commands)
+            outcomes.append(Outcome(case, atoms, tier_name, reply.ms, reply.reply))
         total = stats(outcomes)
         tags = by_tag(outcomes)
         failed = [o for o in outcomes if o.verdict != "exact"]
@@ -67,6 +72,13 @@ def bench(
             _print_file(name, total, tags, failed[:failures])
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=1))
+
+
+def _benched(config: Config) -> Config:
+    """The case file's home, with the bench allowed to ask for security actions (each case is
+    a conversation of its own, so a security action asks to be confirmed; see bench())."""
+    sources = (*config.security.sources, "bench")
+    return replace(config, security=replace(config.security, sources=sources))
 
 
 def _failure(outcome: Outcome) -> dict[str, Any]:

@@ -71,6 +71,7 @@ class Config:
     summaries: SummariesConfig = field(default_factory=SummariesConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
+    conversation_window: float = 60.0  # seconds a follow-up may answer or point back
     source: Path | None = None
 
     def registry(self) -> Registry:
@@ -130,6 +131,7 @@ _TOP_KEYS = (
     "summaries",
     "speech",
     "security",
+    "conversation_window",
 )
 
 
@@ -164,5 +166,6 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
             area_ids={a.id for a in areas},
             entity_ids={d.entity_id for d in found},
         ),
+        conversation_window=top.number("conversation_window", 60.0, 5.0, 3600.0),
         source=file,
     )

@@ -11,6 +11,10 @@ faq:
   - id: wifi
     questions: ["what's the wifi password", "wifi name"]
     answer: "The network is Home-5G; the password is on the fridge door."
+  - id: door_code
+    questions: ["what's the door code"]
+    answer: "The code is 4711."
+    private: true       # never cached, logged or put on <prefix>/last; see security.sources
 ```
 """
 
@@ -42,10 +46,14 @@ class FAQEntry:
     questions: tuple[str, ...]
     answer: str
     language: str | None = None  # the language the entry is written in (None: the first)
+    # A secret (a door code): never cached, never on <prefix>/last, never logged in clear,
+    # only told to the sources and areas security.sources and security.areas name
+    private: bool = False
 
     @property
     def hash(self) -> str:
-        text = "\x1f".join((*self.questions, self.answer, self.language or ""))
+        parts = (*self.questions, self.answer, self.language or "")
+        text = "\x1f".join((*parts, "private") if self.private else parts)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -64,7 +72,7 @@ def parse_store(r: Reader, base: Path) -> StoreConfig:
 def parse_faq(top: Reader) -> tuple[FAQEntry, ...]:
     entries: dict[str, FAQEntry] = {}
     for r in top.items("faq"):
-        r.only("id", "question", "questions", "answer", "language")
+        r.only("id", "question", "questions", "answer", "language", "private")
         questions = r.strings("questions") + r.strings("question")
         if not questions:
             r.fail("questions", "is required: the ways people ask for this")
@@ -72,5 +80,7 @@ def parse_faq(top: Reader) -> tuple[FAQEntry, ...]:
         entry_id = r.text("id") or slugify(questions[0])[:40]
         if entry_id in entries:
             r.fail("id", f"duplicate faq id {entry_id!r}")
-        entries[entry_id] = FAQEntry(entry_id, questions, answer, r.text("language"))
+        entries[entry_id] = FAQEntry(
+            entry_id, questions, answer, r.text("language"), r.get("private", bool, False)
+        )
     return tuple(entries.values())

@@ -26,6 +26,8 @@ from hub.speech.listener import Listener, ListenSettings, Utterance
 
 _LOGGER = logging.getLogger(__name__)
 
+SPEECH_CONVERSATION = "microphone"
+
 SAY_AGAIN = {
     "en": "Sorry, I didn't catch that. Please say it again.",
     "ko": "잘 못 들었어요. 다시 말씀해 주세요.",
@@ -196,4 +198,6 @@ def to_request(
         source="speech",
         language=language,
         confidence=utterance.confidence,
+        # one microphone, one conversation: "yes" answers the hub's last question to it
+        conversation_id=SPEECH_CONVERSATION,
     )

@@ -83,6 +83,12 @@ class FAQTier:
         best = matches[0].score
         used = [m.entry for m in matches if m.score >= best - 0.1][:3]
         language = request.language or detect_language(request.text, self.languages)
+        if matches[0].entry.private:  # told as written: no model, no cache, nothing mixed in
+            entry = matches[0].entry
+            return TierResult(
+                reply=entry.answer, language=language, detail=f"faq {entry.id}", private=True
+            )
+        used = [e for e in used if not e.private]
         facts = "\n".join(f"- {e.answer}" for e in used)
         answer = self._phrase(request.text, facts, language)
         if answer is None:

@@ -25,6 +25,11 @@ class TierResult:
     detail: str = ""  # what the tier understood (intent name, model output), for logs
     error: ErrorInfo | None = None  # the tier could not work (model missing, server down)
     no_action: bool = False
+    # With ``question``: what "yes" would do ("Did you mean ...?"), or the entity ids a
+    # "Which one" question offers, in the order it named them (hub.dialogue reads the answer)
+    suggested: tuple[Command, ...] = ()
+    choices: tuple[str, ...] = ()
+    private: bool = False  # a private FAQ answer (hub.pipeline decides who may hear it)
 
 
 class Tier(Protocol):

@@ -9,6 +9,7 @@ temperature, and so on. Targets are resolved with ``hub.targets``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ class Answer:
     commands: tuple[Command, ...] = ()
     reply: str = ""
     question: bool = False
+    choices: tuple[str, ...] = ()  # a "Which one" question: the entity ids it offers
 
 
 Slots = Mapping[str, Any]
@@ -69,11 +71,14 @@ def _query(slots: Slots, request: Request, domains: set[str] | None = None) -> T
         domains=slot_domains,
         device_classes=_as_set(slots.get("device_class")),
         context_area=request.area,
+        focus=request.focus,
     )
 
 
 def _failed(resolution: Resolution) -> Answer:
-    return Answer(reply=resolution.reason, question=resolution.code == "ambiguous")
+    ambiguous = resolution.code == "ambiguous"
+    choices = tuple(d.entity_id for d in resolution.choices) if ambiguous else ()
+    return Answer(reply=resolution.reason, question=ambiguous, choices=choices)
 
 
 def _group(
@@ -179,8 +184,11 @@ def _single_domain_default(
         here = resolve(registry, TargetQuery(area=request.area, domains={domain}))
         if here.ok:
             return here
-    everywhere = resolve(registry, TargetQuery(domains={domain}))
+    everywhere = resolve(registry, TargetQuery(domains={domain}, focus=request.focus))
     if everywhere.ok and len(everywhere.devices) > 1:
+        focused = tuple(d for d in everywhere.devices if d.entity_id in request.focus)
+        if focused:
+            return Resolution(devices=focused)
         return Resolution(
             code="ambiguous",
             reason=ask_which(registry, everywhere.devices),
@@ -371,6 +379,20 @@ HANDLED_INTENTS = frozenset(HANDLERS)
 
 def handle_intent(intent: str, slots: Slots, registry: Registry, request: Request) -> Answer | None:
     handler = HANDLERS.get(intent)
-    if handler is None:
+    if handler is None or _one_is_a_choice(intent, slots, request):
         return None
     return handler(slots, registry, request)
+
+
+_ONE = re.compile(r"\bone\b(?!\s*(%|percent|per cent))", re.IGNORECASE)
+
+
+def _one_is_a_choice(intent: str, slots: Slots, request: Request) -> bool:
+    """ "The bedroom one" picks a device; Home Assistant's templates read it as brightness 1%.
+    A level of 1 said only as the word "one" is no level."""
+    return (
+        intent == "HassLightSet"
+        and slots.get("brightness") == 1
+        and "1" not in request.text
+        and bool(_ONE.search(request.text))
+    )

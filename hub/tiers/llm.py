@@ -146,12 +146,19 @@ class LLMTier:
         )
         if not commands and doubtful:  # only lines about something the request did not name
             guess = [c for line in doubtful.values() for c in line]
-            return TierResult(reply=_unsure(guess, registry), question=True, detail=detail)
+            return TierResult(
+                reply=_unsure(guess, registry), question=True, detail=detail, suggested=tuple(guess)
+            )
         unsure = answer.confidence < self.min_confidence or answer.coverage < self.min_coverage
         if commands and unsure:
             if answer.coverage < self.min_coverage / 10:  # far off: a guess is no help
                 return TierResult(reply=NOT_SURE_REPLY, question=True, detail=detail)
-            return TierResult(reply=_unsure(commands, registry), question=True, detail=detail)
+            return TierResult(
+                reply=_unsure(commands, registry),
+                question=True,
+                detail=detail,
+                suggested=tuple(commands),
+            )
         return TierResult(
             commands=tuple(commands),
             reply="" if commands else NO_ACTION_REPLY,

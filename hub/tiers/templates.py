@@ -115,6 +115,7 @@ class TemplateTier:
             question=answer.question,
             language=lang.code,
             detail=f"{intent} {slots}",
+            choices=answer.choices,
         )
 
     def _other_language(self, text: str, registry: Registry) -> _Language | None:

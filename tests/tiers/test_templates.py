@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import replace
+from itertools import count
 from typing import Any
 
 import pytest
@@ -12,15 +14,20 @@ from hub.app import build_pipeline, make_request
 from hub.config import parse_config
 from hub.pipeline import Pipeline
 
+_conversations = count(1)
+
 
 def ask(pipeline: Pipeline, text: str, area: str | None = None, **kw: Any) -> Any:
-    return pipeline.ask(make_request(pipeline.registry, text, area=area, **kw))
+    """Each request a conversation of its own, so that a security action asks to be
+    confirmed (its commands are then ``pending``) instead of being refused."""
+    request = make_request(pipeline.registry, text, area=area, **kw)
+    return pipeline.ask(replace(request, conversation_id=f"test-{next(_conversations)}"))
 
 
 def atoms(reply: Any) -> set[tuple[str, str, tuple[tuple[str, Any], ...]]]:
-    return {
-        (c.action, e, tuple(sorted(c.data.items()))) for c in reply.commands for e in c.entity_ids
-    }
+    """What the reply does, or, for a security action, what its confirmation would do."""
+    commands = reply.pending if reply.secure and reply.outcome == "asked" else reply.commands
+    return {(c.action, e, tuple(sorted(c.data.items()))) for c in commands for e in c.entity_ids}
 
 
 CASES = [
