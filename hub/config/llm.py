@@ -57,6 +57,8 @@ def parse_llm(r: Reader, base: Path) -> LLMConfig:
         "min_confidence",
         "min_coverage",
     )
+    if r.data.get("backend") is False:  # YAML 1.1 reads a bare `off` as false
+        r = Reader({**r.data, "backend": "off"}, r.path, r.lines, r.file)
     backend = r.choice("backend", LLM_BACKENDS, "embedded")
     url = r.text("url")
     if backend == "remote" and not url:

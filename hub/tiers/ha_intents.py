@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.messages import Command, Request
@@ -28,6 +28,9 @@ class Answer:
     reply: str = ""
     question: bool = False
     choices: tuple[str, ...] = ()  # a "Which one" question: the entity ids it offers
+    # No device matched what the request names ("There is no door in the Garage"): the
+    # template may have read a name as something else, so a later tier may still answer
+    unresolved: bool = False
 
 
 Slots = Mapping[str, Any]
@@ -78,7 +81,9 @@ def _query(slots: Slots, request: Request, domains: set[str] | None = None) -> T
 def _failed(resolution: Resolution) -> Answer:
     ambiguous = resolution.code == "ambiguous"
     choices = tuple(d.entity_id for d in resolution.choices) if ambiguous else ()
-    return Answer(reply=resolution.reason, question=ambiguous, choices=choices)
+    return Answer(
+        reply=resolution.reason, question=ambiguous, choices=choices, unresolved=not ambiguous
+    )
 
 
 def _group(
@@ -108,7 +113,7 @@ def _on_off(actions: Mapping[str, str], verb: str) -> Handler:
         query = _query(slots, request)
         if not query.domains and not query.name:
             query = _query(slots, request, set(actions))
-        resolution = resolve(registry, query)
+        resolution = _able(resolve(registry, query), actions, registry)
         if not resolution.ok:
             return _failed(resolution)
         commands = _group(resolution.devices, actions)
@@ -117,6 +122,19 @@ def _on_off(actions: Mapping[str, str], verb: str) -> Handler:
         return Answer(commands)
 
     return handler
+
+
+def _able(resolution: Resolution, actions: Mapping[str, str], registry: Registry) -> Resolution:
+    """A choice that cannot do the action is no choice: "lock the back door" with a lock and a
+    door sensor both called Back Door means the lock."""
+    if resolution.code != "ambiguous":
+        return resolution
+    able = tuple(d for d in resolution.choices if d.domain in actions)
+    if len(able) == 1:
+        return Resolution(devices=able)
+    if 1 < len(able) < len(resolution.choices):
+        return replace(resolution, reason=ask_which(registry, able), choices=able)
+    return resolution
 
 
 # -- setting values -----------------------------------------------------------------------

@@ -106,8 +106,8 @@ class TemplateTier:
         if answer is None:
             return None
         if lang.on_demand and not answer.commands and not answer.question:
-            # "There is no door in the Garage": a language we were not told of may name the
-            # device otherwise ("porte" for a garage door); the model may still read it
+            # a language we were not told of may name the device otherwise ("porte" for a
+            # garage door): its "There is no door in the Garage" is not said at all
             return None
         return TierResult(
             commands=answer.commands,
@@ -116,6 +116,9 @@ class TemplateTier:
             language=lang.code,
             detail=f"{intent} {slots}",
             choices=answer.choices,
+            # "There is no door in the Garage" when the garage door is called "Main Opener":
+            # the model may still read the request right; if it cannot, this reply stands
+            no_action=answer.unresolved,
         )
 
     def _other_language(self, text: str, registry: Registry) -> _Language | None:
