@@ -23,8 +23,65 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hub.messages import Command
-from hub.normalize import names_any
+from hub.normalize import names_any, normalize_name
 from hub.registry import Device, Registry
+
+# Words that point at a domain, for choosing candidates in large homes.
+DOMAIN_WORDS = {
+    "light": "light lights lamp lamps bright brighter dim dimmer dark lighting",
+    "switch": "switch plug socket power",
+    "fan": "fan fans speed breeze",
+    "cover": "blind blinds curtain curtains shade shades shutter shutters garage door window "
+    "cover open close",
+    "valve": "valve water tap sprinkler open close",
+    "climate": "heat heating thermostat temperature warm warmer cold colder freezing hot cool ac "
+    "radiator degrees",
+    "lock": "lock unlock door locked",
+    "media_player": "tv television music speaker volume play pause song track louder quieter mute",
+    "vacuum": "vacuum clean robot hoover",
+    "scene": "scene mode",
+    "script": "script routine",
+    "todo": "list add shopping",
+}  # fmt: skip
+
+# What people call a domain's devices: nouns only (a verb such as "switch" or "warm" says
+# nothing of which device is meant).
+KIND_NOUNS = {
+    "light": "light lights lamp lamps lighting bulb bulbs",
+    "switch": "plug socket outlet",
+    "fan": "fan fans ventilator",
+    "cover": "blind blinds curtain curtains shade shades shutter shutters garage door window "
+    "awning gate",
+    "valve": "valve tap sprinkler irrigation",
+    "climate": "thermostat heating heater radiator ac aircon",
+    "lock": "lock door deadbolt",
+    "media_player": "tv television speaker radio stereo",
+    "vacuum": "vacuum hoover",
+}  # fmt: skip
+# Words of device names that say nothing of what the device is.
+_GENERIC_WORDS = """the a an of and in on at my our main big small little left right upper lower
+front back middle new old room one two three 1 2 3 4 all switch smart"""
+_GENERIC = frozenset(_GENERIC_WORDS.split())
+# Words of names that requests use as verbs ("water the garden" is not about the "water valve"
+# alone: the sprinkler waters it too).
+_VERB_WORDS = """water heat clean play start stop turn set make open close run brew cook wash dry
+charge cool warm feed mow"""
+_VERBS = frozenset(_VERB_WORDS.split())
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
+    """What a person may call the device by its kind: the words of its names ("coffee",
+    "machine"), its domain's nouns ("fan", "hoover") and its device class, less the words of
+    places ("Kitchen Light" is not a kind of "kitchen") and words that say nothing."""
+    words = {w for name in device.names for w in normalize_name(name).split()}
+    words |= set(KIND_NOUNS.get(device.domain, "").split())
+    if device.device_class:
+        words.add(device.device_class)
+    return frozenset(_stem(w) for w in words - place_words - _GENERIC)
 
 
 @dataclass(frozen=True)
@@ -34,6 +91,9 @@ class Mentions:
     devices: frozenset[str] = frozenset()
     areas: frozenset[str] = frozenset()
     places: bool = False  # the text itself names an area or a floor
+    # The devices of a kind the request names ("the coffee", "the fan", "hoover"): a line
+    # about none of them contradicts the request
+    kinds: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.devices or self.areas)
@@ -56,7 +116,20 @@ class Mentions:
         places = bool(floors or areas)
         if (named or areas) and area:
             areas.add(area)
-        return cls(named, frozenset(areas), places)
+        place_names = [*(a.names for a in registry.areas), *(f.names for f in registry.floors)]
+        place_words = frozenset(
+            w for names in place_names for name in names for w in normalize_name(name).split()
+        )
+        said = {_stem(w) for w in normalize_name(text).split()} - place_words - _VERBS
+        kinds = frozenset(d.entity_id for d in chosen if said & kind_words(d, place_words))
+        return cls(named, frozenset(areas), places, kinds)
+
+    def fits_kinds(self, commands: Iterable[Command]) -> bool:
+        """Whether the commands touch a device of a kind the request names, if it names one
+        ("brew me a coffee" is not about the robot vacuum; "the fan" is not the light)."""
+        if not self.kinds:
+            return True
+        return any(e in self.kinds for command in commands for e in command.entity_ids)
 
     def grounds(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the commands touch a named device, a device in a named place, or a device

@@ -29,31 +29,13 @@ from hub.normalize import normalize_name
 from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.tiers.base import TierResult
-from hub.tiers.grounding import Mentions, invents, said_values
+from hub.tiers.grounding import DOMAIN_WORDS, Mentions, invents, said_values
 from hub.validator import validate
 
 log = logging.getLogger(__name__)
 
 NO_ACTION_REPLY = "I can't help with that here."
 NOT_SURE_REPLY = "Sorry, I'm not sure what you want me to do."
-
-# Words that point at a domain, for choosing candidates in large homes.
-DOMAIN_WORDS = {
-    "light": "light lights lamp lamps bright brighter dim dimmer dark lighting",
-    "switch": "switch plug socket power",
-    "fan": "fan fans speed breeze",
-    "cover": "blind blinds curtain curtains shade shades shutter shutters garage door window "
-    "cover open close",
-    "valve": "valve water tap sprinkler open close",
-    "climate": "heat heating thermostat temperature warm warmer cold colder freezing hot cool ac "
-    "radiator degrees",
-    "lock": "lock unlock door locked",
-    "media_player": "tv television music speaker volume play pause song track louder quieter mute",
-    "vacuum": "vacuum clean robot hoover",
-    "scene": "scene mode",
-    "script": "script routine",
-    "todo": "list add shopping",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -176,12 +158,13 @@ class LLMTier:
     ) -> tuple[list[Command], set[str], dict[str, tuple[Command, ...]]]:
         """The commands of the lines; the lines refused (outside the language or invalid);
         the doubtful lines (see hub.tiers.grounding): those that set a level to a number the
-        request never says, and the valid lines about nothing the request names, when no line
-        is about something it names ("the telly" beside "the bedroom" is kept)."""
+        request never says, those about no device of a kind the request names ("the fan"
+        answered with a light), and the valid lines about nothing the request names, when no
+        line is about something it names ("the telly" beside "the bedroom" is kept)."""
         valid: dict[str, tuple[Command, ...]] = {}
         refused: set[str] = set()
         invented: dict[str, tuple[Command, ...]] = {}
-        grounded = False
+        grounded = kind = False
         for line in dict.fromkeys(" ".join(x.split()) for x in answer.lines):
             if not line or line == NOTHING:
                 continue
@@ -196,9 +179,13 @@ class LLMTier:
             else:
                 valid[line] = parsed
                 grounded = grounded or mentions.grounds(parsed, registry)
+                kind = kind or mentions.fits_kinds(parsed)
         if invented:
             log.info("The model wrote %s, with a number the request never says", sorted(invented))
         commands = [c for parsed in valid.values() for c in parsed]
+        if commands and not kind:  # "the fan" answered with a light: the wrong kind
+            log.info("The model wrote %s, of no kind the request names", sorted(valid))
+            return [], refused, valid | invented
         if grounded or not commands:  # the answer is about what was named (or names nothing)
             return commands, refused, invented
         log.info("The model wrote %s, about nothing the request names", sorted(valid))

@@ -79,3 +79,31 @@ def test_a_level_the_request_does_not_say_is_invented() -> None:
     step = [Command("light.turn_on", ("light.a",), {"brightness_step_pct": -20})]
     assert not invents(step, frozenset())  # a step is no level
     assert not invents(_on("light.a"), frozenset())
+
+
+@pytest.mark.parametrize(
+    ("text", "fits", "contradicts"),
+    [
+        ("brew me a coffee", "switch.coffee_machine", "vacuum.robot"),
+        ("get the coffee going", "switch.coffee_machine", "vacuum.robot"),
+        ("turn on the fan in the bedroom", "fan.bedroom", "light.bedroom_lamp"),
+        ("put the hoover on", "vacuum.robot", "switch.coffee_machine"),
+        ("the heater in the lounge", "climate.living_room", "light.living_room_lamp"),
+    ],
+)
+def test_a_kind_the_request_names_is_not_answered_with_another(
+    registry: Registry, text: str, fits: str, contradicts: str
+) -> None:
+    mentions = Mentions.find(text, registry)
+    assert mentions.fits_kinds(_on(fits))
+    assert not mentions.fits_kinds(_on(contradicts))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["water the garden", "turn the kitchen on", "I'm cold", "make it warmer in the bedroom"],
+)
+def test_verbs_and_places_name_no_kind(registry: Registry, text: str) -> None:
+    """ "water" is a word of the tap's alias, "kitchen" of the Kitchen Light's name: neither
+    says what kind of device is meant, so no line is held against them."""
+    assert not Mentions.find(text, registry).kinds
