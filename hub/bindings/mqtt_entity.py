@@ -19,6 +19,9 @@ from hub.discovery.templates import TemplateError, render_command
 from hub.messages import Command
 from hub.registry import Device
 
+# The config keys that name a topic the binding publishes to (a suffix of each key)
+COMMAND_TOPIC_KEYS = ("command_topic", "set_position_topic")
+
 
 class MQTTEntityBinding(Binding):
     type = "homeassistant-discovery"
@@ -26,6 +29,17 @@ class MQTTEntityBinding(Binding):
     def __init__(self, domain: str, config: Mapping[str, Any]) -> None:
         self.domain = domain
         self.config = config
+
+    def command_topics(self) -> tuple[str, ...]:
+        """Every topic this binding can publish to: what ``hub.discovery.guard`` checks before
+        the entity is accepted (``_send`` publishes only to these config keys)."""
+        return tuple(
+            dict.fromkeys(
+                str(value)
+                for key, value in self.config.items()
+                if key.endswith(COMMAND_TOPIC_KEYS) and value
+            )
+        )
 
     def messages(self, command: Command, device: Device) -> list[OutMessage]:
         try:

@@ -10,6 +10,7 @@ import click
 from hub.app import find_config
 from hub.cli.options import config_option
 from hub.config import load_config
+from hub.discovery.model import Rejection
 
 
 @click.command("devices")
@@ -26,12 +27,15 @@ from hub.config import load_config
 )
 def devices(config_path: str | None, as_json: bool, discover: float | None) -> None:
     """List the devices of the home as a table: entity, name, area, floor, features, state, and
-    where each came from (config, zigbee2mqtt or homeassistant discovery)."""
+    where each came from (config, zigbee2mqtt or homeassistant discovery). With --discover,
+    also what discovery refused and why (with --json: {"devices": [...], "rejected": [...]})."""
     config = find_config(config_path)
+    rejected: tuple[Rejection, ...] = ()
     if discover is not None:
         from hub.discovery.snapshot import snapshot
 
-        registry, _ = snapshot(config, discover)
+        look = snapshot(config, discover)
+        registry, rejected = look.registry, look.rejected
     else:
         registry = config.registry()
     rows: list[dict[str, Any]] = []
@@ -52,7 +56,11 @@ def devices(config_path: str | None, as_json: bool, discover: float | None) -> N
             }
         )
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        if discover is not None:  # the devices, then what discovery refused
+            body: Any = {"devices": rows, "rejected": [r.to_dict() for r in rejected]}
+        else:
+            body = rows
+        click.echo(json.dumps(body, ensure_ascii=False, indent=1))
         return
     headers = ["entity_id", "name", "area", "floor", "features", "state", "origin"]
     table = [
@@ -80,6 +88,10 @@ def devices(config_path: str | None, as_json: bool, discover: float | None) -> N
         f"{len(rows)} devices in {len(registry.areas)} areas on {len(registry.floors)} floors"
         + (f" ({sources})" if set(origins) - {"config"} else "")
     )
+    if rejected:
+        click.echo(f"Refused from the bus ({len(rejected)}; discovery in the README says why):")
+        for refusal in rejected:
+            click.echo(f"  {refusal.text()}")
 
 
 def _with_aliases(name: str, aliases: list[str]) -> str:

@@ -23,10 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from paho.mqtt.client import topic_matches_sub
+
 from hub.bindings.spec import topic_problem
 from hub.config.mqtt import MQTTConfig
 from hub.config.reader import Reader
 from hub.normalize import slugify
+
+# A 300-device home from the simulator's Zigbee2MQTT (hub.sim) is 0.9 MB of bridge/devices, a
+# 1000-device one 3.0 MB; real firmware describes a device in up to a few times more bytes.
+DEFAULT_MAX_PAYLOAD = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,18 @@ class DiscoveryConfig:
     area_from_description: bool = True
     devices: Mapping[str, DeviceOverride] = field(default_factory=lambda: MappingProxyType({}))
     verify_timeout: float = 3.0
+    # discovered security entities (locks, alarm panels, garage/door/gate covers) to accept
+    allow_security: frozenset[str] = frozenset()
+    # None: any command topic that is not forbidden; else MQTT topic filters, one must match
+    command_topics: tuple[str, ...] | None = None
+    max_payload: int = DEFAULT_MAX_PAYLOAD
+    rebuild_interval: float = 1.0
+
+    def command_topic_allowed(self, topic: str) -> bool:
+        """Whether ``command_topics`` (when given) lets a discovered entity publish to ``topic``."""
+        if self.command_topics is None:
+            return True
+        return any(topic_matches_sub(pattern, topic) for pattern in self.command_topics)
 
     def area_for(self, friendly_name: str) -> str | None:
         """The configured area of a Z2M friendly name: exact name, else the longest prefix."""
@@ -71,6 +89,10 @@ _KEYS = (
     "area_from_description",
     "devices",
     "verify_timeout",
+    "allow_security",
+    "command_topics",
+    "max_payload",
+    "rebuild_interval",
 )
 
 
@@ -101,6 +123,10 @@ def parse_discovery(
         area_from_description=r.get("area_from_description", bool, True),
         devices=MappingProxyType(_overrides(r, area_ids)),
         verify_timeout=r.number("verify_timeout", 3.0, 0.1, 120.0),
+        allow_security=frozenset(_entity_ids(r, "allow_security")),
+        command_topics=_filters(r, "command_topics"),
+        max_payload=r.integer("max_payload", DEFAULT_MAX_PAYLOAD, 65536, 256 * 1024 * 1024),
+        rebuild_interval=r.number("rebuild_interval", 1.0, 0.0, 300.0),
     )
 
 
@@ -116,6 +142,46 @@ def _areas(r: Reader, area_ids: set[str]) -> dict[str, str]:
     return out
 
 
+def _entity_ids(r: Reader, key: str) -> tuple[str, ...]:
+    ids = r.strings(key)
+    for i, entity_id in enumerate(ids):
+        if not _is_entity_id(entity_id):
+            r.fail(f"{key}[{i}]", f"{entity_id!r} is not an entity id like 'lock.shed'")
+    return ids
+
+
+def _filters(r: Reader, key: str) -> tuple[str, ...] | None:
+    """MQTT topic filters (``zigbee2mqtt/+/set``, ``shellies/#``); None when the key is unset."""
+    if not r.has(key):
+        return None
+    filters = r.strings(key)
+    if not filters:
+        r.fail(key, "lists no topic; leave the key out to allow every command topic")
+    for i, pattern in enumerate(filters):
+        problem = filter_problem(pattern)
+        if problem:
+            r.fail(f"{key}[{i}]", problem)
+    return filters
+
+
+def filter_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not an MQTT topic filter, or None."""
+    if not pattern or "\0" in pattern:
+        return "an MQTT topic filter must not be empty or contain NUL"
+    levels = pattern.split("/")
+    for i, level in enumerate(levels):
+        if "#" in level and (level != "#" or i != len(levels) - 1):
+            return f"{pattern!r}: '#' must be a whole level, and the last one"
+        if "+" in level and level != "+":
+            return f"{pattern!r}: '+' must be a whole level"
+    return None
+
+
+def _is_entity_id(text: str) -> bool:
+    domain, _, object_id = text.partition(".")
+    return bool(object_id) and slugify(object_id) == object_id and slugify(domain) == domain
+
+
 def _overrides(r: Reader, area_ids: set[str]) -> dict[str, DeviceOverride]:
     raw = r.get("devices", dict, {})
     section = r.section("devices")
@@ -124,10 +190,8 @@ def _overrides(r: Reader, area_ids: set[str]) -> dict[str, DeviceOverride]:
         item = section.section(str(key))
         item.only("id", "name", "aliases", "area", "hide")
         new_id = item.text("id")
-        if new_id is not None:
-            domain, _, object_id = new_id.partition(".")
-            if not object_id or slugify(object_id) != object_id or slugify(domain) != domain:
-                item.fail("id", f"{new_id!r} is not an entity id like 'light.kitchen'")
+        if new_id is not None and not _is_entity_id(new_id):
+            item.fail("id", f"{new_id!r} is not an entity id like 'light.kitchen'")
         area = item.text("area")
         if area is not None and area not in area_ids:
             item.fail("area", f"unknown area {area!r} (areas: {_known(area_ids)})")

@@ -61,7 +61,8 @@ def parse_config(
     if component not in COMPONENTS:
         return []
     object_id = parts[-2]
-    return [_entity(topic, component, expand(raw), object_id, settings, areas)]
+    config = expand(raw)
+    return [_entity(topic, component, config, object_id, settings, areas, _announcer(config))]
 
 
 def _device_based(
@@ -76,6 +77,7 @@ def _device_based(
         for k, v in raw.items()
         if k not in ("dev", "device", "o", "origin", "cmps", "components")
     }
+    announcer = _announcer(config)
     out: list[Discovered] = []
     for object_id, component_raw in components.items():
         if not isinstance(component_raw, Mapping):
@@ -85,7 +87,7 @@ def _device_based(
         if platform not in COMPONENTS:
             _LOGGER.debug("%s: component %s (%s) is not one hub uses", topic, object_id, platform)
             continue
-        out.append(_entity(topic, platform, merged, str(object_id), settings, areas))
+        out.append(_entity(topic, platform, merged, str(object_id), settings, areas, announcer))
     return out
 
 
@@ -96,6 +98,7 @@ def _entity(
     topic_object_id: str,
     settings: DiscoveryConfig,
     areas: tuple[Area, ...],
+    announcer: str,
 ) -> Discovered:
     if component in ACTIONABLE and not config.get("command_topic") and not _any_command(config):
         raise DiscoveryPayloadError(f"a {component} needs a command_topic")
@@ -128,7 +131,17 @@ def _entity(
         binding=MQTTEntityBinding(component, config) if component in ACTIONABLE else None,
         source=HAState(component, config),
         group=topic,
+        announcer=announcer,
     )
+
+
+def _announcer(config: Mapping[str, Any]) -> str:
+    """Who the config says announced it: its ``origin`` name, else the device's manufacturer."""
+    for block, key in (("origin", "name"), ("device", "manufacturer")):
+        value = config.get(block)
+        if isinstance(value, Mapping) and isinstance(value.get(key), str) and value[key].strip():
+            return str(value[key]).strip()
+    return ""
 
 
 def _any_command(config: Mapping[str, Any]) -> bool:

@@ -3,8 +3,12 @@
 ``Home`` keeps the config's devices and what each discovery message announced (by message, so a
 new ``bridge/devices`` or an emptied HA config replaces exactly what it said before), applies the
 config's overrides (rename, aliases, area, hide), and builds a Registry from it. Config devices
-win: a discovered entity that is also in the config (same entity id, or the same Zigbee2MQTT
-friendly name and endpoint) is not added twice; the config device gets its state source instead.
+win: a Zigbee2MQTT entity of the bridge that is a config device (the same friendly name and
+endpoint, so the same topics) gives it its richer state source; any other discovered entity
+that would replace, shadow or command a config device is refused (``hub.discovery.guard``),
+and so is one that would do so to a discovered entity accepted before it. The order is fixed:
+the config, then Zigbee2MQTT's bridge, then Home Assistant configs in the order they came.
+What was refused is in ``Built.rejected`` and logged once, when it is first refused.
 
 Live states and availability are kept here by entity id and folded into each Registry built.
 The structure changes the registry's version; states do not.
@@ -21,7 +25,8 @@ from typing import Any
 from hub.bindings.base import Binding
 from hub.bindings.spec import BindingSpecError, parse_binding
 from hub.config.discovery import DeviceOverride, DiscoveryConfig
-from hub.discovery.model import Discovered
+from hub.discovery.guard import Guard
+from hub.discovery.model import Discovered, Rejection
 from hub.registry import Area, Device, Floor, Registry, State
 from hub.state.base import StateSource
 from hub.state.tasmota import TasmotaState
@@ -41,6 +46,7 @@ class Built:
     bindings: Mapping[str, Binding]
     sources: Mapping[str, StateSource]
     origins: Mapping[str, str]
+    rejected: tuple[Rejection, ...] = ()  # discovered entities refused, and why
 
     def topics(self) -> dict[str, list[tuple[str, StateSource]]]:
         """State and availability topics -> the (entity id, source) pairs that read them."""
@@ -59,15 +65,18 @@ class Home:
         devices: Iterable[Device],
         settings: DiscoveryConfig,
         zigbee2mqtt_base: str = "zigbee2mqtt",
+        own_prefix: str = "hub",
     ) -> None:
         self.floors = tuple(floors)
         self.areas = tuple(areas)
         self.config_devices = tuple(devices)
         self.settings = settings
         self.zigbee2mqtt_base = zigbee2mqtt_base
+        self.own_prefix = own_prefix
         self.groups: dict[str, list[Discovered]] = {}
         self.states: dict[str, State] = {}  # live states by entity id
         self.available: dict[str, bool] = {}
+        self._reported: set[Rejection] = set()  # refusals logged already (and still standing)
 
     # -- discovery ---------------------------------------------------------------------------
     def replace_group(self, group: str, items: list[Discovered]) -> bool:
@@ -82,7 +91,13 @@ class Home:
         return True
 
     def discovered(self) -> list[Discovered]:
-        return [item for items in self.groups.values() for item in items]
+        """Every discovered entity, in the order they may claim names and topics: Zigbee2MQTT's
+        bridge (devices, then groups) before Home Assistant configs, which keep their order of
+        arrival (a config that changes keeps its place; one removed and sent again comes last)."""
+        first = ("zigbee2mqtt:devices", "zigbee2mqtt:groups")
+        order = [g for g in first if g in self.groups]
+        order += [g for g in self.groups if g not in first]
+        return [item for group in order for item in self.groups[group]]
 
     # -- building ----------------------------------------------------------------------------
     def build(self) -> Built:
@@ -91,6 +106,8 @@ class Home:
         sources: dict[str, StateSource] = {}
         origins: dict[str, str] = {}
         z2m_names: dict[tuple[str, str | None], str] = {}
+        guard = Guard(self.settings, self.own_prefix, self.floors, self.areas, self.config_devices)
+        rejected: list[Rejection] = []
         for device in self.config_devices:
             devices[device.entity_id] = device
             origins[device.entity_id] = "config"
@@ -101,21 +118,27 @@ class Home:
                 z2m_names[z2m] = device.entity_id
         for item in self.discovered():
             device = item.device
-            if device.entity_id in devices and origins[device.entity_id] == "config":
-                self._attach(item, device.entity_id, sources)
-                continue
-            z2m = _z2m_key(device.binding)
+            z2m = _z2m_key(device.binding) if item.origin == "zigbee2mqtt" else None
             if z2m is not None and z2m in z2m_names:
-                self._attach(item, z2m_names[z2m], sources)
+                self._attach(item, z2m_names[z2m], sources)  # the same device: its topics
                 continue
             override = self._override(item)
             if override is not None and override.hide:
                 continue
+            duplicate = guard.duplicate(item)
+            if duplicate is not None:
+                _LOGGER.debug("Skipped %s from %s: %s", device.entity_id, item.group, duplicate)
+                continue
             if override is not None:
                 device = _apply(device, override)
+            refusal = guard.check(item, device, override)
+            if refusal is not None:
+                rejected.append(refusal)
+                continue
             entity_id = _free_id(device.entity_id, devices)
             if entity_id != device.entity_id:
                 device = replace(device, entity_id=entity_id)
+            guard.accept(item, device)
             devices[entity_id] = device
             origins[entity_id] = item.origin
             if item.binding is not None:
@@ -124,13 +147,28 @@ class Home:
                 sources[entity_id] = item.source
             if z2m is not None:
                 z2m_names[z2m] = entity_id
+        self._report(rejected)
         states = {eid: self._state(device) for eid, device in devices.items()}
         registry = Registry(
             self.floors,
             self.areas,
             (replace(d, state=states[d.entity_id]) for d in devices.values()),
         )
-        return Built(registry, MappingProxyType(bindings), MappingProxyType(sources), origins)
+        return Built(
+            registry,
+            MappingProxyType(bindings),
+            MappingProxyType(sources),
+            origins,
+            tuple(rejected),
+        )
+
+    def _report(self, rejected: list[Rejection]) -> None:
+        """One warning per refusal, when it is first made (a refusal that stands through later
+        rebuilds is not logged again; one that went away and comes back is)."""
+        for refusal in rejected:
+            if refusal not in self._reported:
+                _LOGGER.warning("Refused the discovered %s", refusal.text())
+        self._reported = set(rejected)
 
     def _state(self, device: Device) -> State:
         state = self.states.get(device.entity_id, device.state)
@@ -148,7 +186,9 @@ class Home:
         return registry.with_live_states(changes)
 
     def _attach(self, item: Discovered, entity_id: str, sources: dict[str, StateSource]) -> None:
-        """A discovered entity that the config already has: keep its (richer) state source."""
+        """A Zigbee2MQTT entity that the config already has (same friendly name and endpoint,
+        so it reads the same topics): keep its richer state source (the exposes say which
+        properties carry the state)."""
         if item.source is not None:
             sources[entity_id] = item.source
 
@@ -254,4 +294,6 @@ def _fingerprint(item: Discovered) -> tuple[Any, ...]:
         tuple(sorted((d.binding or {}).items())),
         repr(binding),
         repr(getattr(item.source, "entity", None)),
+        repr(getattr(item.source, "config", None)),  # a sensor's topics (it has no binding)
+        item.announcer,
     )

@@ -2,34 +2,49 @@
 
 Connects, collects the retained discovery and state messages for a moment, subscribes to the
 state topics the discovered entities name, collects again, and returns the registry built from
-all of it. The daemon does the same continuously (``hub.mqtt.live``).
+all of it, with what was refused and why. The daemon does the same continuously
+(``hub.mqtt.live``), with the same size limit and the same checks.
 """
 
 from __future__ import annotations
 
 import queue
 import time
+from dataclasses import dataclass
 
 from hub.config import Config
+from hub.discovery.model import Rejection
 from hub.errors import ConfigError
 from hub.mqtt.inbound import Inbound
 from hub.mqtt.live import LiveHome, Update
 from hub.registry import Registry
 
 
-def snapshot(config: Config, seconds: float = 2.0) -> tuple[Registry, dict[str, str]]:
-    """The registry and each entity's origin; raises ConfigError without mqtt/discovery."""
+@dataclass(frozen=True)
+class Snapshot:
+    registry: Registry
+    origins: dict[str, str]  # entity id -> config, zigbee2mqtt or homeassistant
+    rejected: tuple[Rejection, ...]  # what discovery refused, and why
+
+
+def snapshot(config: Config, seconds: float = 2.0) -> Snapshot:
+    """The home the bus describes now; raises ConfigError without mqtt/discovery."""
     if config.mqtt is None or config.discovery is None:
         raise ConfigError("discovery", "--discover needs the mqtt: and discovery: sections")
     from hub.mqtt.client import MQTTLink
 
     live = LiveHome(config.registry(), config.discovery, config.mqtt.prefix)
     inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+
+    def receive(message: Inbound) -> None:  # paho's thread, as in the daemon
+        if live.admit(message.topic, message.size):
+            inbox.put(message)
+
     link = MQTTLink(
         config.mqtt,
         status_topic=None,
         subscriptions=live.wildcards(),
-        on_message=inbox.put,
+        on_message=receive,
         client_id=f"{config.mqtt.client_id or 'hub'}-devices-{int(time.time())}",
     )
     link.start()
@@ -42,7 +57,7 @@ def snapshot(config: Config, seconds: float = 2.0) -> tuple[Registry, dict[str, 
         registry = _collect(live, registry, inbox, min(1.0, seconds))
     finally:
         link.stop()
-    return registry, dict(live.built.origins)
+    return Snapshot(registry, dict(live.built.origins), live.rejected)
 
 
 def _collect(
@@ -56,4 +71,5 @@ def _collect(
         except queue.Empty:
             break
         live.handle(message.topic, message.payload, update)
-    return live.registry(registry, update) if update else registry
+    # one look: everything that came is applied, whatever the rebuild interval
+    return live.registry(registry, update, force=True)

@@ -213,8 +213,9 @@ class Daemon:
         if recorded and self.live is None and self._is_bus(inbound.topic):
             return  # recorded for summaries, and not a topic anything else here reads
         if self.live is not None and self._is_bus(inbound.topic):
-            self._bus.put(inbound)  # discovery and state: any size, never refused
-            self._nudge()
+            if self.live.admit(inbound.topic, inbound.size):  # else over discovery.max_payload
+                self._bus.put(inbound)  # discovery and state
+                self._nudge()
             return
         if inbound.size > self.settings.max_payload:
             inbound = replace(inbound, payload=b"")
@@ -376,7 +377,7 @@ class Daemon:
                 live.handle(message.topic, message.payload, update)
             except Exception:
                 _LOGGER.exception("Failed on a bus message from %s; skipped", message.topic)
-        if update:
+        if update or live.due():  # due: discovery held back by the rebuild interval
             self._apply(live, update)
 
     def _apply(self, live: LiveHome, update: Update) -> None:

@@ -1,10 +1,17 @@
 """The daemon's live view of the home: discovery and state messages in, registry updates out.
 
-Only the daemon's worker thread calls ``LiveHome``; paho's thread just queues the messages. Each
-message either changes the structure (a ``bridge/devices``, ``bridge/groups`` or HA discovery
-config: the home is rebuilt and gets a new registry version) or a device's state or availability
-(the registry is re-stated, its version unchanged). ``Update`` says which, so the worker swaps
-``pipeline.registry`` and the Router once per batch, between requests.
+Only the daemon's worker thread calls ``LiveHome``, except ``admit``, which paho's thread calls
+before it queues a message: a message over ``discovery.max_payload`` is dropped there, unread,
+with one warning per topic. Each message either changes the structure (a ``bridge/devices``,
+``bridge/groups`` or HA discovery config: the home is rebuilt and gets a new registry version)
+or a device's state or availability (the registry is re-stated, its version unchanged).
+``Update`` says which, so the worker swaps ``pipeline.registry`` and the Router once per batch,
+between requests.
+
+Discovery messages wait for their source's round (``hub.discovery.throttle``): a quiet source
+is applied in the same batch, a busy one at most once per ``discovery.rebuild_interval``, its
+messages coalesced (the last per topic wins). ``due()`` tells the worker when a round has come
+though no new message did.
 
 State messages that arrive before the discovery message naming their device (retained messages
 come in any order) are kept, and read once the device is known.
@@ -13,13 +20,17 @@ come in any order) are kept, and read once the device is known.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hub.config.discovery import DiscoveryConfig
 from hub.discovery.homeassistant import DiscoveryPayloadError, is_config_topic, parse_config
 from hub.discovery.merge import Built, Home
-from hub.discovery.model import Discovered
+from hub.discovery.model import Discovered, Rejection
+from hub.discovery.throttle import Throttle
 from hub.discovery.zigbee2mqtt import (
     Zigbee2MQTTError,
     member_index,
@@ -32,6 +43,7 @@ from hub.state.base import StateSource
 _LOGGER = logging.getLogger(__name__)
 
 UNROUTED_MAX = 5000  # state messages kept for devices not discovered yet
+OVERSIZED_MAX = 1000  # topics whose too-large messages are remembered (and logged) one by one
 
 
 @dataclass
@@ -41,26 +53,85 @@ class Update:
     structure: bool = False
     states: dict[str, State] = field(default_factory=dict)  # every state read, changed or not
     availability: dict[str, bool] = field(default_factory=dict)  # only changes
+    discovery: bool = False  # discovery messages came, applied when their source's round comes
 
     def __bool__(self) -> bool:
-        return self.structure or bool(self.states) or bool(self.availability)
+        return self.structure or self.discovery or bool(self.states) or bool(self.availability)
 
 
 class LiveHome:
     def __init__(
-        self, registry: Registry, settings: DiscoveryConfig, own_prefix: str = "hub"
+        self,
+        registry: Registry,
+        settings: DiscoveryConfig,
+        own_prefix: str = "hub",
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.own = own_prefix + "/"  # the hub's own HA discovery announcements are not devices
         self.base = settings.zigbee2mqtt_base
         self.home = Home(
-            registry.floors, registry.areas, registry.devices, settings, settings.zigbee2mqtt_base
+            registry.floors,
+            registry.areas,
+            registry.devices,
+            settings,
+            settings.zigbee2mqtt_base,
+            own_prefix,
         )
+        self.throttle = Throttle(settings.rebuild_interval, clock=clock)
         self._groups_payload: bytes | None = None
         self._z2m_devices: list[Discovered] = []
         self._unrouted: OrderedDict[str, bytes] = OrderedDict()
+        self._oversized: dict[str, int] = {}  # topic -> size of its last message dropped
+        self._oversized_lock = threading.Lock()  # admit runs on paho's thread
+        self._applying = 0  # 1 while registry() applies a round (read by ``pending``)
         self.built: Built = self.home.build()
         self._index = self.built.topics()
+
+    # -- paho's thread -----------------------------------------------------------------------
+    def admit(self, topic: str, size: int) -> bool:
+        """Whether a bus message of ``size`` bytes may be queued for the worker.
+
+        A larger one than ``discovery.max_payload`` would hold the worker for seconds while it
+        is parsed (a 15 MB ``bridge/devices`` took 9 s), so it is dropped here, unread, with
+        one warning for its topic until a message of a usable size comes on it again.
+        """
+        limit = self.settings.max_payload
+        with self._oversized_lock:
+            if size <= limit:
+                if self._oversized:
+                    self._oversized.pop(topic, None)
+                return True
+            known = topic in self._oversized
+            first = not known and len(self._oversized) < OVERSIZED_MAX  # else: dropped unlisted
+            if known or first:
+                self._oversized[topic] = size
+        if first:
+            _LOGGER.warning(
+                "Dropped a %d-byte message on %s unread: discovery.max_payload is %d bytes "
+                "(more on this topic are dropped without another warning)",
+                size,
+                topic,
+                limit,
+            )
+        return False
+
+    @property
+    def rejected(self) -> tuple[Rejection, ...]:
+        """What was refused: too-large messages, then discovered entities (``Built.rejected``)."""
+        limit = self.settings.max_payload
+        with self._oversized_lock:
+            oversized = sorted(self._oversized.items())
+        dropped = tuple(
+            Rejection(
+                topic,
+                f"its last message was {size} bytes, over discovery.max_payload ({limit} bytes), "
+                "so it was dropped unread",
+                topic=topic,
+            )
+            for topic, size in oversized
+        )
+        return dropped + self.built.rejected
 
     # -- subscriptions -----------------------------------------------------------------------
     def wildcards(self) -> list[str]:
@@ -80,7 +151,10 @@ class LiveHome:
     # -- messages ----------------------------------------------------------------------------
     def handle(self, topic: str, payload: bytes, update: Update) -> None:
         """Apply one bus message to the home; what changed is added to ``update``."""
-        if self._discovery(topic, payload, update):
+        source = self._discovery_source(topic)
+        if source is not None:
+            self.throttle.offer(source, topic, payload)
+            update.discovery = True
             return
         targets = self._index.get(topic)
         if not targets:
@@ -92,8 +166,30 @@ class LiveHome:
             return
         self._read(topic, payload, targets, update)
 
-    def registry(self, current: Registry, update: Update) -> Registry:
-        """The registry to serve after ``update`` (rebuilt, or only re-stated)."""
+    def due(self) -> bool:
+        """Whether discovery messages wait whose round has come (call ``registry`` then)."""
+        return self.throttle.due()
+
+    @property
+    def pending(self) -> int:
+        """Discovery messages waiting for their source's next round, or being applied (0: the
+        home is built from every discovery message handled so far; other threads may ask)."""
+        return self.throttle.waiting + self._applying
+
+    def registry(self, current: Registry, update: Update, *, force: bool = False) -> Registry:
+        """The registry to serve after ``update`` (rebuilt, or only re-stated), with the
+        discovery messages whose round has come (``force``: all of them) applied first."""
+        started = time.perf_counter()
+        self._applying = 1
+        try:
+            return self._registry(current, update, force, started)
+        finally:
+            self._applying = 0
+
+    def _registry(self, current: Registry, update: Update, force: bool, started: float) -> Registry:
+        rounds = self.throttle.take(force=force)
+        if rounds:
+            self._discovery(rounds, update)
         if update.structure:
             self.built = self.home.build()
             self._index = self.built.topics()
@@ -108,9 +204,14 @@ class LiveHome:
                 self.built.bindings,
                 self.built.sources,
                 self.built.origins,
+                self.built.rejected,
             )
-            return self.built.registry
-        return self.home.restate(current, [*update.states, *update.availability])
+            registry = self.built.registry
+        else:
+            registry = self.home.restate(current, [*update.states, *update.availability])
+        if rounds:  # parsing costs even when nothing changed (the same payload again)
+            self.throttle.charge(tuple(rounds), time.perf_counter() - started)
+        return registry
 
     def _read(
         self, topic: str, payload: bytes, targets: list[tuple[str, StateSource]], update: Update
@@ -138,51 +239,64 @@ class LiveHome:
             return State()
         return device.state
 
-    def _discovery(self, topic: str, payload: bytes, update: Update) -> bool:
+    def _discovery_source(self, topic: str) -> str | None:
+        """The throttle's source of a discovery message; None for any other message."""
         settings = self.settings
-        if settings.zigbee2mqtt and topic == f"{self.base}/bridge/devices":
-            try:
-                self._z2m_devices = parse_devices(payload, settings, self.home.areas)
-            except Zigbee2MQTTError as exc:
-                _LOGGER.warning("Ignored %s: %s", topic, exc)
-                return True
-            changed = self.home.replace_group("zigbee2mqtt:devices", self._z2m_devices)
-            if self._groups_payload is not None:
-                changed |= self._groups(self._groups_payload)
-            if changed:
-                _LOGGER.info(
-                    "Zigbee2MQTT: %d entities from %s (%d bytes)",
-                    len(self._z2m_devices),
-                    topic,
-                    len(payload),
-                )
-            update.structure |= changed
-            return True
-        if settings.zigbee2mqtt and topic == f"{self.base}/bridge/groups":
-            self._groups_payload = payload
-            update.structure |= self._groups(payload)
-            return True
+        if settings.zigbee2mqtt and topic in (
+            f"{self.base}/bridge/devices",
+            f"{self.base}/bridge/groups",
+        ):
+            return "zigbee2mqtt"
         if settings.homeassistant and is_config_topic(topic, settings.discovery_prefix):
-            try:
-                found = parse_config(topic, payload, settings, self.home.areas)
-            except DiscoveryPayloadError as exc:
-                _LOGGER.warning("Ignored the discovery config on %s: %s", topic, exc)
-                found = []
-            found = [d for d in found if not self._own(d)]
-            if self.home.replace_group(topic, found):
-                _LOGGER.info(
-                    "Home Assistant discovery: %s %s",
-                    topic,
-                    ", ".join(d.device.entity_id for d in found) or "removed",
-                )
-                update.structure = True
-            return True
-        return False
+            return "homeassistant"
+        return None
 
-    def _own(self, item: Discovered) -> bool:
-        source = item.source
-        topics = (*source.topics(), *source.availability_topics()) if source is not None else ()
-        return any(t.startswith(self.own) for t in topics)
+    def _discovery(self, rounds: dict[str, dict[str, bytes]], update: Update) -> None:
+        """Apply the discovery messages of a round: the bridge's devices before its groups
+        (which name devices), then the Home Assistant configs in the order they came."""
+        bridge = rounds.get("zigbee2mqtt", {})
+        devices = bridge.get(f"{self.base}/bridge/devices")
+        if devices is not None:
+            self._bridge_devices(devices, update)
+        groups = bridge.get(f"{self.base}/bridge/groups")
+        if groups is not None:
+            self._groups_payload = groups
+            update.structure |= self._groups(groups)
+        for topic, payload in rounds.get("homeassistant", {}).items():
+            self._config(topic, payload, update)
+
+    def _bridge_devices(self, payload: bytes, update: Update) -> None:
+        topic = f"{self.base}/bridge/devices"
+        try:
+            self._z2m_devices = parse_devices(payload, self.settings, self.home.areas)
+        except Zigbee2MQTTError as exc:
+            _LOGGER.warning("Ignored %s: %s", topic, exc)
+            return
+        changed = self.home.replace_group("zigbee2mqtt:devices", self._z2m_devices)
+        if self._groups_payload is not None:
+            changed |= self._groups(self._groups_payload)
+        if changed:
+            _LOGGER.info(
+                "Zigbee2MQTT: %d entities from %s (%d bytes)",
+                len(self._z2m_devices),
+                topic,
+                len(payload),
+            )
+        update.structure |= changed
+
+    def _config(self, topic: str, payload: bytes, update: Update) -> None:
+        try:
+            found = parse_config(topic, payload, self.settings, self.home.areas)
+        except DiscoveryPayloadError as exc:
+            _LOGGER.warning("Ignored the discovery config on %s: %s", topic, exc)
+            found = []
+        if self.home.replace_group(topic, found):
+            _LOGGER.info(
+                "Home Assistant discovery: %s %s",
+                topic,
+                ", ".join(d.device.entity_id for d in found) or "removed",
+            )
+            update.structure = True
 
     def _groups(self, payload: bytes) -> bool:
         try:

@@ -35,6 +35,7 @@ class Z2MState:
     """The state source of one Zigbee2MQTT entity (a device, an endpoint, a sensor, a group)."""
 
     def __init__(self, base: str, friendly_name: str, entity: Z2MEntity) -> None:
+        self.base, self.friendly_name = base, friendly_name
         self.topic = f"{base}/{friendly_name}"
         self.availability_topic = f"{self.topic}/availability"
         self.entity = entity

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from hub.cli.inspect import devices
 from hub.sim.runner import Simulator
-from tests.mqtt.conftest import Broker
+from tests.mqtt.conftest import Broker, Client
 
 
 @pytest.fixture
@@ -24,7 +24,10 @@ def simulator(broker: Broker) -> Iterator[Simulator]:
 
 
 def test_devices_shows_where_each_came_from(
-    broker: Broker, simulator: Simulator, tmp_path: Path
+    broker: Broker,
+    simulator: Simulator,
+    client_factory: Callable[..., Client],
+    tmp_path: Path,
 ) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
@@ -32,18 +35,36 @@ def test_devices_shows_where_each_came_from(
         "devices: [{id: light.counter, name: Counter, area: kitchen,"
         " binding: {type: zigbee2mqtt, friendly_name: Kitchen/Counter}}]\n"
         f"mqtt: {{host: 127.0.0.1, port: {broker.port}}}\n"
-        'discovery: {areas: {"Kitchen/": kitchen}}\n'
+        'discovery: {areas: {"Kitchen/": kitchen},'
+        " allow_security: [lock.hallway_front_door, cover.garage_door, lock.back_door]}\n"
     )
+    # and one announcement that hub refuses
+    trap = '{"name": "Trap", "cmd_t": "hub/request", "uniq_id": "trap"}'
+    client_factory().publish("homeassistant/switch/trap/config", trap, retain=True)  # acked
     runner = CliRunner()
     table = runner.invoke(devices, ["--config", str(config), "--discover", "3"])
     assert table.exit_code == 0, table.output
-    assert "ORIGIN" in table.output.splitlines()[0]
-    last = table.output.strip().splitlines()[-1]
-    assert "(1 config, 29 zigbee2mqtt, 9 homeassistant)" in last, last
-    rows = json.loads(
+    lines = table.output.strip().splitlines()
+    assert "ORIGIN" in lines[0]
+    assert "(1 config, 29 zigbee2mqtt, 9 homeassistant)" in lines[-3], lines[-3]
+    assert lines[-2:] == [
+        "Refused from the bus (1; discovery in the README says why):",
+        "  switch.trap ('Trap', from homeassistant/switch/trap/config): its command topic "
+        "'hub/request' is among hub's own topics (hub/)",
+    ]
+    body = json.loads(
         runner.invoke(devices, ["--config", str(config), "--discover", "3", "--json"]).output
     )
-    by_id = {r["entity_id"]: r for r in rows}
+    assert body["rejected"] == [
+        {
+            "entity_id": "switch.trap",
+            "name": "Trap",
+            "source": "homeassistant/switch/trap/config",
+            "topic": "hub/request",
+            "reason": "its command topic 'hub/request' is among hub's own topics (hub/)",
+        }
+    ]
+    by_id = {r["entity_id"]: r for r in body["devices"]}
     assert by_id["light.counter"]["origin"] == "config"
     assert by_id["light.counter"]["state"] == "off"  # its live state, from the bus
     assert by_id["light.kitchen_ceiling"]["origin"] == "zigbee2mqtt"

@@ -24,7 +24,33 @@ def test_defaults_follow_the_mqtt_section() -> None:
         "homeassistant",
     )
     assert d.verify_timeout == 3.0
+    assert (d.allow_security, d.command_topics, d.max_payload, d.rebuild_interval) == (
+        frozenset(),
+        None,
+        4 * 1024 * 1024,
+        1.0,
+    )
+    assert d.command_topic_allowed("anything/at/all")
     assert parse_config(BASE).discovery is None
+
+
+def test_the_keys_that_keep_the_bus_from_being_a_way_in() -> None:
+    config = parse_config(
+        BASE
+        + """
+discovery:
+  allow_security: [lock.shed, cover.garage_door]
+  command_topics: ["z2m/+/set", "shellies/#"]
+  max_payload: 1048576
+  rebuild_interval: 5
+"""
+    )
+    d = config.discovery
+    assert d is not None
+    assert d.allow_security == {"lock.shed", "cover.garage_door"}
+    assert d.command_topic_allowed("z2m/Plug/set") and d.command_topic_allowed("shellies/a/b")
+    assert not d.command_topic_allowed("z2m/Kitchen/Plug/set")
+    assert (d.max_payload, d.rebuild_interval) == (1048576, 5.0)
 
 
 def test_areas_by_prefix_and_overrides() -> None:
@@ -62,6 +88,16 @@ discovery:
         ("discovery: {zigbee2mqtt: maybe}", "discovery.zigbee2mqtt", "true or false"),
         ("discovery: {zigbee2mqtt_base: 'z/#'}", "discovery.zigbee2mqtt_base", "wildcard"),
         ("discovery: {sources: [z2m]}", "discovery.sources", "unknown key"),
+        (
+            "discovery: {allow_security: [front door]}",
+            "discovery.allow_security[0]",
+            "not an entity id like 'lock.shed'",
+        ),
+        ("discovery: {command_topics: []}", "discovery.command_topics", "lists no topic"),
+        ("discovery: {command_topics: ['a/#/b']}", "discovery.command_topics[0]", "'#' must"),
+        ("discovery: {command_topics: ['a/b+']}", "discovery.command_topics[0]", "'+' must"),
+        ("discovery: {max_payload: 10}", "discovery.max_payload", "between 65536"),
+        ("discovery: {rebuild_interval: -1}", "discovery.rebuild_interval", "between 0"),
     ],
 )
 def test_errors_name_the_key_and_the_reason(section: str, key: str, reason: str) -> None:

@@ -125,3 +125,33 @@ def test_a_malformed_config_is_an_error_naming_the_problem(payload: bytes, reaso
         parse_config("homeassistant/switch/x/config", payload, SETTINGS)
     with pytest.raises(DiscoveryPayloadError, match="cmps"):
         parse_config("homeassistant/device/x/config", b'{"dev": {"ids": ["x"]}}', SETTINGS)
+
+
+def test_what_an_entity_would_command_and_who_says_they_announced_it() -> None:
+    configs = announced()
+    [cover] = parse_config(
+        "homeassistant/cover/garage_door/config",
+        json.dumps(configs["homeassistant/cover/garage_door/config"]).encode(),
+        SETTINGS,
+        AREAS,
+    )
+    assert cover.binding is not None
+    assert cover.binding.command_topics() == (  # type: ignore[attr-defined]
+        "sim/garage_door/set",
+        "sim/garage_door/position/set",
+    )
+    assert cover.announcer == ""  # no origin, no manufacturer
+    [plug] = parse_config(
+        "homeassistant/switch/A1B2C3_RL_1/config",
+        json.dumps(configs["homeassistant/switch/A1B2C3_RL_1/config"]).encode(),
+        SETTINGS,
+        AREAS,
+    )
+    assert plug.announcer == "Tasmota"  # the device's manufacturer
+    lock, *_ = parse_config(
+        "homeassistant/device/sim_back_door/config",
+        json.dumps(configs["homeassistant/device/sim_back_door/config"]).encode(),
+        SETTINGS,
+        AREAS,
+    )
+    assert lock.announcer == "hub-sim"  # the origin's name comes first

@@ -40,10 +40,14 @@ def test_config_devices_win_and_discovered_ones_fill_the_rest() -> None:
     assert registry.device("light.kitchen_counter") is None  # same friendly name as light.counter
     assert built.origins["light.counter"] == "config"
     assert built.origins["light.living_room_lamp"] == "zigbee2mqtt"
-    # the config devices get the discovered state sources (their live state)
+    # the config's twin of a Zigbee2MQTT device (same friendly name) gets its richer state source
     assert "zigbee2mqtt/Kitchen/Counter" in built.sources["light.counter"].topics()
-    assert "zigbee2mqtt/Kitchen/Ceiling" in built.sources["light.kitchen_ceiling"].topics()
     assert registry.state("light.counter").state == "on"  # the config's state until the bus says
+    # another device that takes a config device's entity id gives it nothing: it is refused
+    assert "light.kitchen_ceiling" not in built.sources
+    [refusal] = [r for r in built.rejected if r.entity_id == "light.kitchen_ceiling"]
+    assert refusal.source == "zigbee2mqtt/bridge/devices"
+    assert "the config's light.kitchen_ceiling ('My Ceiling')" in refusal.reason
 
 
 def test_overrides_rename_alias_place_and_hide() -> None:
@@ -91,12 +95,15 @@ def test_structure_changes_the_version_and_states_do_not() -> None:
     assert h.build().registry.version != first.version
 
 
-def test_colliding_discovered_ids_get_a_suffix() -> None:
+def test_a_second_device_with_a_taken_name_is_refused_and_the_first_keeps_it() -> None:
     settings = DiscoveryConfig()
     devices = family_home(20)
-    devices[1].friendly_name = "Kitchen Ceiling"  # slugs like "Kitchen/Ceiling"
+    devices[1].friendly_name = "Kitchen Ceiling"  # named like "Kitchen/Ceiling" ("Kitchen Ceiling")
     h = Home((), AREAS, (), settings)
     h.replace_group("zigbee2mqtt:devices", parse_devices(bridge_devices(devices), settings, AREAS))
-    registry = h.build().registry
-    assert registry.device("light.kitchen_ceiling") is not None
-    assert registry.device("light.kitchen_ceiling_2") is not None
+    built = h.build()
+    assert built.registry.find_devices("kitchen ceiling") == [
+        built.registry.device("light.kitchen_ceiling")
+    ]
+    [refusal] = [r for r in built.rejected if r.name == "Kitchen Ceiling"]
+    assert "is already the name of the discovered light.kitchen_ceiling" in refusal.reason
