@@ -22,6 +22,7 @@ from hub.cli.options import config_option, tier_option
 from hub.errors import ConfigError
 from hub.memory import Memory
 from hub.mqtt.daemon import Daemon
+from hub.security.policy import SecurityPolicy
 from hub.speech.runner import start_speech
 from hub.summaries.schedule import start_summaries
 from hub.systemd import Watchdog, notify, watchdog_interval
@@ -47,8 +48,9 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
 
     \b
     Topics (prefix "hub" by default):
-      hub/request     text, or JSON {"text", "area", "id", "reply_to"}
-      hub/command     a command {"action", "target", "data"}, validated like any other
+      hub/request[/<name>]  text, or JSON {"text", "area", "id", "reply_to", "conversation_id"}
+      hub/command/<name>    a command {"action", "target", "data"}, from a source named in
+                            security.sources (mqtt/<name>), validated like any other
       hub/response    the answers (or the request's reply_to / MQTT 5 response topic)
       hub/status      retained online/offline
       hub/action/<domain>  commands for Home Assistant (devices without another binding)
@@ -86,6 +88,8 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
         config.mqtt,
         discovery=config.discovery,
         on_event=memory.record if memory is not None else None,  # actions, errors, devices
+        policy=SecurityPolicy(config.security),  # who may send direct commands
+        store=memory.store if memory is not None else None,  # request ids, across restarts
     )
     # before the daemon's threads: loading the summary writer silences stdout/stderr a moment
     summaries = start_summaries(

@@ -40,8 +40,11 @@ class MQTTConfig:
     queue_size: int = 64  # requests waiting for the worker; more are answered "busy"
     dedupe_seconds: float = 60.0  # a request id acted on is not acted on again within this
     message_expiry: int = 10  # seconds an action (and a reply) may wait in the broker
-    request_timeout: float = 10.0  # a request not started within this is answered "expired"
-    reconnect_max_delay: int = 30  # seconds; reconnects back off from 1 s up to this
+    request_timeout: float = 10.0  # a request older than this is answered "expired", not acted on
+    reconnect_max_delay: int = 5  # seconds; reconnects back off from 1 s up to this (±20%)
+    # seconds the broker keeps the hub's session (subscriptions, queued requests) while it is
+    # away; 0: a clean session at every connection (nothing is queued for the hub)
+    session_expiry: int = 3600
 
 
 _MQTT_KEYS = (
@@ -64,6 +67,7 @@ _MQTT_KEYS = (
     "message_expiry",
     "request_timeout",
     "reconnect_max_delay",
+    "session_expiry",
 )
 
 
@@ -103,7 +107,8 @@ def parse_mqtt(r: Reader, base: Path) -> MQTTConfig:
         dedupe_seconds=r.number("dedupe_seconds", 60.0, 0.0, 86_400.0),
         message_expiry=r.integer("message_expiry", 10, 1, 3600),
         request_timeout=r.number("request_timeout", 10.0, 0.1, 3600.0),
-        reconnect_max_delay=r.integer("reconnect_max_delay", 30, 1, 3600),
+        reconnect_max_delay=r.integer("reconnect_max_delay", 5, 1, 3600),
+        session_expiry=r.integer("session_expiry", 3600, 0, 2**32 - 1),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from hub.bindings import OutMessage
 from hub.messages import ErrorInfo, Reply
 from hub.mqtt.inbound import Inbound, Parsed
-from hub.mqtt.topics import Topics
+from hub.mqtt.topics import KnownTopics, Topics
 from hub.registry import Registry
 from hub.replies import describe
 from hub.validator import validate
@@ -50,14 +50,18 @@ class Destination:
     error: ErrorInfo | None = None
 
 
-def destination(topics: Topics, inbound: Inbound, parsed: Parsed) -> Destination:
-    """Where the answer goes; an unusable requested topic is an error answered on the default."""
+def destination(
+    topics: Topics, inbound: Inbound, parsed: Parsed, known: KnownTopics | None = None
+) -> Destination:
+    """Where the answer goes; an unusable requested topic is an error answered on the default.
+
+    ``known``: the devices' topics (``hub.mqtt.device_topics``), refused like the hub's own."""
     for requested, field in (
         (parsed.reply_to, "reply_to"),
         (inbound.response_topic, "response topic"),
     ):
         if requested:
-            problem = topics.reply_problem(requested)
+            problem = topics.reply_problem(requested, known)
             if problem:
                 return Destination(
                     topics.response,
@@ -74,13 +78,14 @@ def error_reply(
     code: str,
     message: str,
     reply: Reply | None = None,
+    known: KnownTopics | None = None,
 ) -> Answer:
     error = ErrorInfo(code, message)
     if reply is None:
         reply = Reply(text=parsed.text or "", reply=message, error=error)
     else:
         reply = replace(reply, error=error)
-    where = destination(topics, inbound, parsed)
+    where = destination(topics, inbound, parsed, known)
     return Answer(where.topic, inbound.correlation, reply, parsed.id)
 
 

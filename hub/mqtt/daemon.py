@@ -6,6 +6,13 @@ second when the language model answers), publishes the actions through the bindi
 the requester. A full queue is answered "busy" at once, never dropped silently. ``stop`` drains
 what is queued (up to a deadline) before the hub goes offline.
 
+Requests come on ``<prefix>/request`` and ``<prefix>/request/<name>`` (source ``mqtt/<name>``),
+commands on ``<prefix>/command[/<name>]``. Before anything runs, ``hub.mqtt.admission`` refuses
+retained messages, broker redeliveries, commands from sources the security policy does not
+allow, request ids acted on already (remembered in the store across restarts) and messages past
+their deadline (``hub.mqtt.freshness``: proven from the hub's markers); the deadline is checked
+again just before the actions are published.
+
 With a ``discovery:`` section the daemon also follows the bus (``hub.mqtt.live``): discovery and
 state messages go to a second, unbounded queue that the same worker drains before each request,
 so ``pipeline.registry`` and the Router change only between requests. Actions are then checked
@@ -30,17 +37,23 @@ from hub.app import make_request
 from hub.bindings import BindingError, BindingSettings, OutMessage, Router
 from hub.config import MQTTConfig
 from hub.config.discovery import DiscoveryConfig
-from hub.messages import Command, Reply, Request
+from hub.messages import Command, ErrorInfo, Reply, Request
+from hub.mqtt.admission import Admission
 from hub.mqtt.answers import Answer, destination, error_reply, reply_to_command
+from hub.mqtt.confirm import Answerer, Delivery
 from hub.mqtt.dedupe import Deduper
+from hub.mqtt.device_topics import DeviceTopics, device_topics
 from hub.mqtt.discovery import announcements, last_request
 from hub.mqtt.inbound import Inbound, Parsed, parse_command, parse_request, peek_envelope
 from hub.mqtt.live import LiveHome, Update
 from hub.mqtt.outcomes import action_events, checked_reply, without_unavailable
-from hub.mqtt.topics import Topics
+from hub.mqtt.topics import COMMAND, REQUEST, Origin, Topics
 from hub.pipeline import Pipeline
 from hub.registry import State
+from hub.security.policy import SecurityPolicy
+from hub.store.db import Store
 from hub.store.events import Event
+from hub.store.request_ids import RequestIds
 from hub.summaries.record import Recorder
 from hub.verify import Check, Ticket, Verifier, expectation
 
@@ -50,6 +63,11 @@ STALL_SECONDS = 120.0  # a job running longer than this makes the daemon unhealt
 UNSENT_MAX_AGE = 60.0  # answers held while the broker was away are dropped after this
 BUS_BATCH = 2000  # bus messages applied at most between two requests
 WARM_DELAY = 0.5  # seconds of a quiet bus after a change of the home before the tiers rebuild
+CONFIRM_SECONDS = 5.0  # the broker's acknowledgement of the actions, before "acted" is answered
+UNCONFIRMED = (
+    "The connection to the MQTT broker dropped before it confirmed the actions: they may or may "
+    "not have reached the devices."
+)
 _WAKE = Inbound(topic="", payload=b"")  # on the request queue: wakes the worker for the bus
 
 
@@ -73,7 +91,9 @@ class Link(Protocol):
         expiry: int | None = None,
         correlation: bytes | None = None,
     ) -> bool: ...
-    def publish_all(self, messages: list[OutMessage], *, expiry: int | None) -> bool: ...
+    def publish_actions(
+        self, messages: list[OutMessage], *, expiry: int | None
+    ) -> Delivery | None: ...
 
 
 @dataclass(frozen=True)
@@ -106,7 +126,11 @@ class Daemon:
         link_factory: Callable[[Daemon], Link] | None = None,
         discovery: DiscoveryConfig | None = None,
         on_event: Callable[[Event], None] | None = None,
+        policy: SecurityPolicy | None = None,
+        store: Store | None = None,
     ) -> None:
+        """``policy``: who may send direct commands (None: ``security:`` defaults). ``store``:
+        request ids acted on are kept there across restarts (None: in memory only)."""
         self.pipeline = pipeline
         self.settings = settings
         self.topics = Topics.of(settings)
@@ -130,8 +154,15 @@ class Daemon:
         self._warm_at: float | None = None  # when to prepare the tiers for a changed home
         self._exact: set[str] = self.live.exact_topics() if self.live is not None else set()
         self.stats = Stats()
-        self._dedupe = Deduper(settings.dedupe_seconds)
-        self._queue: queue.Queue[Inbound] = queue.Queue(maxsize=settings.queue_size)
+        self._dedupe = Deduper(
+            settings.dedupe_seconds, log=RequestIds(store) if store is not None else None
+        )
+        self.admission = Admission(settings, policy or SecurityPolicy(), self._dedupe)
+        self._known: tuple[tuple[int, str], DeviceTopics] | None = None
+        # Bounded by queue_size in submit(), counting only live messages: what the broker kept
+        # while the hub was away (its own limit bounds that) is answered, never "busy".
+        self._queue: queue.Queue[Inbound] = queue.Queue()
+        self._live = 0  # live messages in _queue
         self._accepting = True
         self._stopping = threading.Event()
         self._deadline = float("inf")
@@ -143,12 +174,14 @@ class Daemon:
         self._local: dict[str, Request] = {}  # submit_request: id -> the request as it was made
         self._listeners: dict[str, Callable[[Answer], None]] = {}  # submit_request's on_answer
         self._worker = threading.Thread(target=self._run, name="hub-worker", daemon=True)
+        self._answers = Answerer(CONFIRM_SECONDS)  # answers in order, "acted" once acknowledged
+        self._delivery: Delivery | None = None  # the actions _answer just handed over (worker)
         self.recorder: Recorder | None = None  # summaries: topics kept in the event log
         self.link: Link = (link_factory or _mqtt_link)(self)
 
     @property
     def subscriptions(self) -> list[str]:
-        topics = [self.topics.request, self.topics.command]
+        topics = list(self.topics.inputs)
         if self.settings.discovery:
             topics.append(self.topics.ha_status)
         if self.live is not None:
@@ -157,6 +190,7 @@ class Daemon:
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
+        self._answers.start()
         self._worker.start()
         self.link.start()
 
@@ -167,11 +201,12 @@ class Daemon:
         self._stopping.set()
         if self._worker.is_alive():
             self._worker.join(drain_seconds + 5.0)
+        self._answers.stop(CONFIRM_SECONDS + 1.0)
         self.link.stop()
 
     def alive(self) -> bool:
-        """The worker and the network thread run (whether the broker is there or not)."""
-        return self._worker.is_alive() and self.link.alive()
+        """The worker, the answers and the network thread run (broker or not)."""
+        return self._worker.is_alive() and self._answers.alive() and self.link.alive()
 
     def healthy(self) -> bool:
         """Alive, and the worker is not stuck on one message."""
@@ -196,8 +231,9 @@ class Daemon:
         """Queue ``request`` (it needs an id) as if it came on <prefix>/request: the worker acts on
         it and answers on <prefix>/response, keeping its own source, language and confidence.
 
-        ``on_answer`` is called with the answer, on the worker (or, for "busy", paho's) thread,
-        just before it is published: a local service (Wyoming) hands it back to its client.
+        ``on_answer`` is called with the answer, on the thread that answers (``hub-answers``;
+        paho's for "busy"), just before it is published: a local service (Wyoming) hands it back
+        to its client.
         """
         payload = json.dumps({"text": request.text, "id": request.id}, ensure_ascii=False)
         self._local[str(request.id)] = request
@@ -224,12 +260,15 @@ class Daemon:
                 inbound, "shutting_down", "The hub is shutting down; nothing was done."
             )
             return
-        try:
-            self._queue.put_nowait(inbound)
-        except queue.Full:
-            if inbound.topic != self.topics.ha_status:  # HA's birth message: the next will do
-                self._busy(inbound)
-            return
+        if not inbound.queued:
+            with self._stats_lock:
+                full = self._live >= self.settings.queue_size
+                self._live += 0 if full else 1
+            if full:
+                if inbound.topic != self.topics.ha_status:  # HA's birth message: the next will do
+                    self._busy(inbound)
+                return
+        self._queue.put_nowait(inbound)
         if self._busy_streak:
             _LOGGER.warning(
                 "The queue has room again; %d request(s) were answered busy", self._busy_streak
@@ -280,7 +319,7 @@ class Daemon:
         parsed = (
             Parsed() if inbound.size > self.settings.max_payload else peek_envelope(inbound.payload)
         )
-        answer = error_reply(self.topics, inbound, parsed, code, message)
+        answer = error_reply(self.topics, inbound, parsed, code, message, known=self._devices())
         self._count_error(code)
         self._error_event(inbound, parsed, code, message)
         if log:
@@ -303,6 +342,9 @@ class Daemon:
                 continue
             if inbound is _WAKE:
                 continue
+            if not inbound.queued:
+                with self._stats_lock:
+                    self._live -= 1
             self._busy_since = time.monotonic()
             try:
                 if time.monotonic() > self._deadline:
@@ -323,9 +365,15 @@ class Daemon:
                 self.announce()
             return
         self._count("received")
-        kind = "command" if inbound.topic == self.topics.command else "request"
-        answer = self._answer(inbound, kind)
+        origin = self.topics.origin(inbound.topic) or Origin(REQUEST, "mqtt")
+        kind = origin.kind
+        self._delivery = None
+        answer = self._answer(inbound, origin)
+        delivery, self._delivery = self._delivery, None
+        if answer is None:
+            return  # a redelivery of a message answered already
         if self.verifier is not None and answer.messages:
+            self._count("acted")  # the devices' own echo tells whether it arrived
             ticket = self.verifier.start(
                 self._checks(answer.reply.commands), Pending(inbound, kind, answer)
             )
@@ -333,8 +381,22 @@ class Daemon:
                 return  # answered when the devices confirm, or at the timeout
             self._finish(ticket)
             return
-        if answer.messages:
+        self._answers.submit(
+            delivery if answer.messages else None,
+            lambda acknowledged: self._acknowledged(inbound, kind, answer, acknowledged),
+        )
+
+    def _acknowledged(self, inbound: Inbound, kind: str, answer: Answer, ok: bool) -> None:
+        """On ``hub-answers``, in request order: the broker has the actions (or not)."""
+        if answer.messages and ok:
+            self._count("acted")
             self._action_events(answer, [])
+        elif answer.messages:
+            self._count_error("unconfirmed")
+            self._error_event(inbound, Parsed(id=answer.id), "unconfirmed", UNCONFIRMED)
+            error = ErrorInfo("unconfirmed", UNCONFIRMED)
+            reply = replace(answer.reply, commands=(), reply=UNCONFIRMED, error=error)
+            answer = replace(answer, reply=reply, messages=())
         self._deliver(inbound, kind, answer)
 
     def _deliver(self, inbound: Inbound, kind: str, answer: Answer) -> None:
@@ -485,7 +547,9 @@ class Daemon:
         except Exception:
             _LOGGER.exception("The event hook failed on a %s event", event.kind)
 
-    def _answer(self, inbound: Inbound, kind: str) -> Answer:
+    def _answer(self, inbound: Inbound, origin: Origin) -> Answer | None:
+        """The answer to one request or command (None: a redelivery, answered before)."""
+        kind = origin.kind
         limit = self.settings.max_payload
         if inbound.size > limit:
             return self._error(
@@ -495,32 +559,30 @@ class Daemon:
                 f"The payload is {inbound.size} bytes; the limit is {limit}.",
             )
         parsed = (
-            parse_command(inbound.payload) if kind == "command" else parse_request(inbound.payload)
+            parse_command(inbound.payload) if kind == COMMAND else parse_request(inbound.payload)
         )
         if parsed.error is not None:
             return self._error(inbound, parsed, parsed.error.code, parsed.error.message)
-        where = destination(self.topics, inbound, parsed)
+        where = destination(self.topics, inbound, parsed, self._devices())
         if where.error is not None:
             return self._error(inbound, parsed, where.error.code, where.error.message)
-        key = f"{kind}:{parsed.id}" if parsed.id is not None else None
-        ago = self._dedupe.age(key) if key is not None else None
-        if ago is not None:
-            message = f"Request id {parsed.id!r} was acted on {ago:.1f} s ago; not acting twice."
-            return self._error(inbound, parsed, "duplicate", message)
-        waited = time.perf_counter() - inbound.received
-        if waited > self.settings.request_timeout:
-            message = f"The request waited {waited:.1f} s, too long to act on; nothing was done."
-            return self._error(inbound, parsed, "expired", message)
-        if kind == "command":
+        verdict = self.admission.check(inbound, parsed, origin)
+        if verdict.silent:
+            return None
+        if verdict.error is not None:
+            return self._error(inbound, parsed, verdict.error.code, verdict.error.message)
+        key = verdict.key
+        if kind == COMMAND:
             reply = reply_to_command(parsed, self.pipeline.registry)
         else:
             request = make_request(
                 self.pipeline.registry,
                 parsed.text or "",
                 area=parsed.area,
-                source="mqtt",
+                source=origin.source,
                 request_id=parsed.id,
             )
+            request = replace(request, conversation_id=parsed.conversation_id)
             local = self._local.pop(parsed.id or "", None)  # from submit_request
             if local is not None:
                 request = replace(local, area=request.area)
@@ -540,13 +602,21 @@ class Daemon:
         except BindingError as exc:
             failed = replace(reply, commands=(), reply=f"I can't do that: {exc}.")
             return self._error(inbound, parsed, exc.code, str(exc), failed)
-        if not self.link.publish_all(messages, expiry=self.settings.message_expiry):
+        late = self.admission.too_late(inbound, verdict, reply.ms)
+        if late is not None:
+            self._error_event(inbound, parsed, late.code, late.message)
+            failed = replace(reply, commands=(), reply=late.message)
+            return self._error(inbound, parsed, late.code, late.message, failed)
+        if key is not None:
+            self._dedupe.remember(key)  # before publishing: a crash in between never acts twice
+        delivery = self.link.publish_actions(messages, expiry=self.settings.message_expiry)
+        if delivery is None:
+            if key is not None:
+                self._dedupe.forget(key)  # not acted on: it may be sent again
             message = "The MQTT broker is unreachable, so nothing was done."
             failed = replace(reply, commands=(), reply=message)
             return self._error(inbound, parsed, "broker_unavailable", message, failed)
-        if key is not None:
-            self._dedupe.remember(key)
-        self._count("acted")
+        self._delivery = delivery  # answered "acted" once acknowledged; the id stays remembered
         self.stats.overhead_ms.append((time.perf_counter() - inbound.received) * 1000 - reply.ms)
         return Answer(where.topic, inbound.correlation, reply, parsed.id, messages, skipped)
 
@@ -556,7 +626,17 @@ class Daemon:
         self._count_error(code)
         if reply is None:  # the pipeline's own errors are in its request event already
             self._error_event(inbound, parsed, code, message)
-        return error_reply(self.topics, inbound, parsed, code, message, reply)
+        return error_reply(self.topics, inbound, parsed, code, message, reply, self._devices())
+
+    def _devices(self) -> DeviceTopics:
+        """The devices' command and state topics (no answer goes there), for the current home."""
+        key = (id(self.router), self.pipeline.registry.version)
+        known = self._known
+        if known is None or known[0] != key:
+            states = self.live.built.topics() if self.live is not None else {}
+            known = (key, device_topics(self.router, states))
+            self._known = known
+        return known[1]
 
     def _error_event(self, inbound: Inbound, parsed: Parsed, code: str, message: str) -> None:
         detail = {"code": code, "topic": inbound.topic}
@@ -628,4 +708,6 @@ def _mqtt_link(daemon: Daemon) -> Link:
         subscriptions=daemon.subscriptions,
         on_message=daemon.submit,
         on_online=daemon.on_online,
+        session=True,
+        marker_prefix=daemon.topics.markers,
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.messages import ErrorInfo
 
-REQUEST_FIELDS = ("text", "area", "id", "reply_to")
+REQUEST_FIELDS = ("text", "area", "id", "reply_to", "conversation_id")
 COMMAND_FIELDS = ("action", "target", "data")
 ENVELOPE_FIELDS = ("id", "reply_to")
 MAX_ID_CHARS = 128
@@ -30,6 +30,14 @@ class Inbound:
     correlation: bytes | None = None  # MQTT v5
     received: float = 0.0  # time.perf_counter() when the callback saw it
     size: int = 0  # the payload's size; the payload itself is dropped when over the limit
+    retain: bool = False  # a retained message, delivered because of a (new) subscription
+    dup: bool = False  # the broker says it may have delivered this message before
+    expiry: float | None = None  # MQTT 5: seconds left of the publisher's message expiry
+    # The earliest time (perf_counter) the message can have been published: it is at most
+    # ``now - sent_after`` old (hub.mqtt.freshness). None: only its arrival is known (local
+    # requests, tests); -inf: it may be any age (the broker queued it before this run).
+    sent_after: float | None = None
+    queued: bool = False  # delivered from the broker's session queue after a reconnection
 
 
 @dataclass(frozen=True)
@@ -40,12 +48,14 @@ class Parsed:
     reply_to: str | None = None
     text: str | None = None  # requests
     area: str | None = None
+    conversation_id: str | None = None  # requests: a follow-up answers the hub's question
     command: Mapping[str, Any] | None = None  # commands: the raw shape, for the validator
     error: ErrorInfo | None = None
 
 
 def parse_request(payload: bytes) -> Parsed:
-    """Plain text, or a JSON object with ``text`` and optional ``area``, ``id``, ``reply_to``."""
+    """Plain text, or a JSON object with ``text`` and optional ``area``, ``id``, ``reply_to``,
+    ``conversation_id``."""
     text, error = _decode(payload)
     if error is not None:
         return Parsed(error=error)
@@ -60,7 +70,20 @@ def parse_request(payload: bytes) -> Parsed:
     area = obj.get("area")
     if area is not None and not isinstance(area, str):
         return _replace_error(envelope, _bad("'area' must be a string"))
-    return Parsed(id=envelope.id, reply_to=envelope.reply_to, text=value, area=area or None)
+    conversation = obj.get("conversation_id")
+    if conversation is not None and not isinstance(conversation, str):
+        return _replace_error(envelope, _bad("'conversation_id' must be a string"))
+    if conversation is not None and len(conversation) > MAX_ID_CHARS:
+        return _replace_error(
+            envelope, _bad(f"'conversation_id' is longer than {MAX_ID_CHARS} characters")
+        )
+    return Parsed(
+        id=envelope.id,
+        reply_to=envelope.reply_to,
+        text=value,
+        area=area or None,
+        conversation_id=conversation or None,
+    )
 
 
 def parse_command(payload: bytes) -> Parsed:

@@ -4,17 +4,24 @@
 file cannot be written (locked, read-only, disk gone, corrupt mid-run) the store turns
 *degraded*: it says why in ``status()``, keeps new events in memory, and tries the file again
 every few seconds. A clean ``close()`` writes what is held, or, if the file is still gone, puts it
-in a ``.pending.jsonl`` file beside it that the next start reads back. A file that is corrupt at
+in a ``.pending.jsonl`` file that the next start reads back: beside the database, or, when that
+folder cannot be written either, in ``$STATE_DIRECTORY``, ``$RUNTIME_DIRECTORY`` or the temporary
+folder (named after the database's path). The last two may not outlive the service (systemd
+empties them when the unit stops, with ``PrivateTmp`` and without ``RuntimeDirectoryPreserve``),
+so events kept there also go to the log; and if nowhere can take them, every event goes to the
+log at ERROR, one JSON line each, so that the journal keeps them. A file that is corrupt at
 start is moved aside and a fresh one created.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import sqlite3
+import tempfile
 import threading
 import time
 from collections import deque
@@ -256,44 +263,85 @@ class Store:
                 self._db.conn.close()
                 self._db = None
 
-    def _pending_file(self) -> Path | None:
-        return self.path.with_name(f"{self.path.name}.pending.jsonl") if self.path else None
-
     def _write_pending_file(self) -> None:
-        file = self._pending_file()
-        if file is None:
+        if self.path is None:
             return
-        try:
-            with file.open("a", encoding="utf-8") as out:
-                for event in self._held:
-                    out.write(json.dumps(event.to_row(), ensure_ascii=False) + "\n")
-        except OSError as exc:
-            _LOGGER.error(
-                "Could not keep %d event(s) in %s: %s; they are lost",
-                len(self._held),
-                file,
-                exc,
-            )
+        rows = [json.dumps(event.to_row(), ensure_ascii=False) for event in self._held]
+        problems: list[str] = []
+        for file, volatile in pending_files(self.path):
+            try:
+                with file.open("a", encoding="utf-8") as out:
+                    out.write("".join(row + "\n" for row in rows))
+            except OSError as exc:
+                problems.append(f"{file}: {getattr(exc, 'strerror', None) or exc}")
+                continue
+            _LOGGER.warning("Kept %d unwritten event(s) in %s for the next start", len(rows), file)
+            if volatile:
+                _LOGGER.error(
+                    "%s may not outlive this service: the %d event(s) follow, one a line",
+                    file.parent,
+                    len(rows),
+                )
+                _log_rows(rows)
+            self._held.clear()
             return
-        _LOGGER.warning(
-            "Kept %d unwritten event(s) in %s for the next start", len(self._held), file
+        _LOGGER.error(
+            "Could not keep %d event(s) for the next start (%s); here they are, one a line",
+            len(rows),
+            "; ".join(problems),
         )
+        _log_rows(rows)
         self._held.clear()
 
     def _read_pending_file(self) -> None:
-        file = self._pending_file()
-        if file is None or not file.is_file() or self._db is None:
+        if self._db is None or self.path is None:
             return
+        for file, _ in pending_files(self.path):
+            if file.is_file():
+                self._read_one_pending_file(file)
+
+    def _read_one_pending_file(self, file: Path) -> None:
         events = []
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            _LOGGER.error("Cannot read the events kept in %s: %s", file, exc)
+            return
+        for number, line in enumerate(lines, 1):
             try:
                 events.append(Event.from_row(json.loads(line)))
             except (ValueError, KeyError, TypeError):
                 _LOGGER.warning("Skipping unreadable line %d of %s", number, file)
         self.record(*events)
         if not self._held:
-            file.unlink()
-            _LOGGER.info("Wrote %d event(s) kept from the last run", len(events))
+            with contextlib.suppress(OSError):
+                file.unlink()
+            _LOGGER.info("Wrote %d event(s) kept from the last run in %s", len(events), file)
+
+
+def pending_files(path: Path) -> list[tuple[Path, bool]]:
+    """Where held events may wait for the next start, in the order tried, and whether that
+    place may be emptied when the service stops: beside the database; then, named after its
+    full path (several hubs may share a folder), systemd's state and runtime directories and
+    the temporary folder."""
+    beside = path.with_name(f"{path.name}.pending.jsonl")
+    digest = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:12]
+    name = f"{path.name}-{digest}.pending.jsonl"
+    folders: list[tuple[str, bool]] = []
+    for variable, volatile in (("STATE_DIRECTORY", False), ("RUNTIME_DIRECTORY", True)):
+        folders += [(f, volatile) for f in os.environ.get(variable, "").split(":") if f]
+    folders.append((tempfile.gettempdir(), True))
+    files = [(beside, False)]
+    for folder, volatile in folders:
+        file = Path(folder) / name
+        if all(file != known for known, _ in files):
+            files.append((file, volatile))
+    return files
+
+
+def _log_rows(rows: list[str]) -> None:
+    for row in rows:
+        _LOGGER.error("held event %s", row)
 
 
 def _query(sql: str, params: list[Any]) -> Callable[[sqlite_utils.Database], list[dict[str, Any]]]:

@@ -89,6 +89,12 @@ def _summaries(db: sqlite_utils.Database) -> None:
     db.table("summaries").create_index(["name", "created"])
 
 
+def _request_ids(db: sqlite_utils.Database) -> None:
+    """Request ids the daemon acted on (hub.store.request_ids): "not twice" across restarts."""
+    db.table("request_ids").create({"key": str, "at": float}, pk="key")
+    db.table("request_ids").create_index(["at"])
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 
-MIGRATIONS: list[Migration] = [_events, _answers, _decisions, _summaries]
+MIGRATIONS: list[Migration] = [_events, _answers, _decisions, _summaries, _request_ids]

@@ -1,8 +1,10 @@
 """A real Mosquitto on a free port, real paho clients, and the daemon started in-process.
 
-The broker gets a generated config (``listener <port> 127.0.0.1``, anonymous, no persistence,
-every packet logged to a file) and is killed at the end. ``Broker.kill``/``restart`` simulate a
-broker crash. Nothing here sleeps to wait: every wait is on a condition, with a timeout.
+The broker gets a generated config (``listener <port> 127.0.0.1``, anonymous, no persistence
+unless asked for, every packet logged to a file) and is killed at the end. ``Broker.kill``/
+``restart`` simulate a broker crash; with ``persistence=True`` it keeps its sessions across
+them as Mosquitto does (saved every second, so that a SIGKILL loses at most that). Nothing here
+sleeps to wait: every wait is on a condition, with a timeout.
 """
 
 from __future__ import annotations
@@ -28,8 +30,12 @@ from paho.mqtt.properties import Properties
 
 from hub.app import build_pipeline
 from hub.config import Config, MQTTConfig
+from hub.config.security import SecurityConfig
 from hub.mqtt.daemon import Daemon
 from hub.pipeline import Pipeline
+from hub.security.policy import SecurityPolicy
+
+AUTOMATION = "automation"  # the client name allowed direct commands: hub/command/automation
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 _ids = count(1)
@@ -54,8 +60,11 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = 
 
 
 class Broker:
-    def __init__(self, workdir: Path, listener: str = "", settings: str = "") -> None:
+    def __init__(
+        self, workdir: Path, listener: str = "", settings: str = "", *, persistence: bool = False
+    ) -> None:
         self.workdir = workdir
+        self.persistence = persistence
         self.port = free_port()
         self.listener = listener  # lines for the listener (TLS files)
         self.settings = settings  # global lines; without any, anonymous clients are allowed
@@ -69,10 +78,15 @@ class Broker:
         conf = self.workdir / "mosquitto.conf"
         # As root, mosquitto would switch to its own user, which cannot write to tmp_path.
         user = "user root\n" if os.geteuid() == 0 else ""
+        persistence = (
+            f"persistence true\npersistence_location {self.workdir}/\nautosave_interval 1\n"
+            if self.persistence
+            else "persistence false\n"
+        )
         conf.write_text(
             f"listener {self.port} 127.0.0.1\n{self.listener}"
             f"{self.settings or 'allow_anonymous true'}\n"
-            f"persistence false\nlog_dest file {self.log}\nlog_type all\n{user}"
+            f"{persistence}log_dest file {self.log}\nlog_type all\n{user}"
         )
         self.proc = subprocess.Popen(
             [MOSQUITTO, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -261,12 +275,19 @@ def warm_pipeline(example_config: Config) -> Pipeline:
 def start_daemon(
     broker: Broker, example_config: Config, warm_pipeline: Pipeline
 ) -> Iterator[Callable[..., Daemon]]:
-    """Start a Daemon on the test broker (the example home, templates only, unless given)."""
+    """Start a Daemon on the test broker (the example home, templates only, unless given).
+
+    Its policy allows direct commands from ``mqtt/automation`` (``hub/command/automation``)."""
     daemons: list[Daemon] = []
 
-    def start(pipeline: Pipeline | None = None, **changes: Any) -> Daemon:
+    def start(
+        pipeline: Pipeline | None = None, *, policy: SecurityPolicy | None = None, **changes: Any
+    ) -> Daemon:
         settings = mqtt_settings(example_config, broker.port, **changes)
-        daemon = Daemon(pipeline or warm_pipeline, settings)
+        allowed = SecurityConfig(sources=("cli", "speech", f"mqtt/{AUTOMATION}"))
+        daemon = Daemon(
+            pipeline or warm_pipeline, settings, policy=policy or SecurityPolicy(allowed)
+        )
         daemons.append(daemon)
         daemon.start()
         # subscribed, not just connected: a request published earlier would not reach it

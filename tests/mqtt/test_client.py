@@ -55,3 +55,49 @@ def test_a_refused_subscription_is_logged_with_the_topics(
     assert "hub/request, hub/listen" in caplog.text
     link._handle_subscribe(None, None, 9, [refused], None)  # not one of this connection's
     assert caplog.text.count("refused") == 1
+
+
+@pytest.mark.parametrize(("failures", "base"), [(0, 1), (1, 2), (2, 4), (3, 5), (9, 5)])
+def test_reconnect_waits_double_up_to_the_cap_with_jitter(
+    example_config: Config, failures: int, base: float
+) -> None:
+    link = _link(example_config, free_port())
+    assert link.settings.reconnect_max_delay == 5
+    link._failures = failures
+    waits = [link._backoff() for _ in range(200)]
+    assert all(0.8 * base <= w <= 1.2 * base for w in waits)
+    assert max(waits) - min(waits) > 0.1 * base  # spread: clients do not come back in step
+
+
+def test_the_daemons_link_keeps_its_session_and_its_markers_come_back(
+    broker: Broker, example_config: Config
+) -> None:
+    received: list[str] = []
+    settings = mqtt_settings(example_config, broker.port)
+    link = MQTTLink(
+        settings,
+        status_topic=None,
+        subscriptions=["hub/request"],
+        on_message=lambda inbound: received.append(inbound.topic),
+        session=True,
+        marker_prefix="hub/marker",
+    )
+    once = _link(example_config, broker.port)  # hub ask --publish: a clean session
+    link.start()
+    once.start()
+    try:
+        assert link.anchor is not None
+        assert link.anchor.topic == f"hub/marker/{settings.client_id}"
+        assert link.wait_listening(10) and once.wait_listening(10)
+        anchor = link.anchor
+        wait_until(lambda: anchor.stamp()[0] > float("-inf"), 10, "a marker's echo")
+        first = anchor.stamp()[0]
+        wait_until(lambda: anchor.stamp()[0] > first, 10, "the next marker, a second later")
+    finally:
+        link.stop(1)
+        once.stop(1)
+    assert received == []  # markers are the link's own business
+    broker.stop()
+    log = broker.log_text()
+    assert f"as {settings.client_id} (p5, c0," in log  # clean start off: a persistent session
+    assert f"as {once.client_id} (p5, c1," in log

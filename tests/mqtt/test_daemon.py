@@ -142,7 +142,7 @@ def test_direct_commands_are_validated_like_any_other(
         "target": {"entity_id": ["light.kitchen_ceiling"]},
         "data": {"brightness_pct": 50},
     }
-    requester.publish("hub/command", json.dumps({**good, "id": "c1"}))
+    requester.publish("hub/command/automation", json.dumps({**good, "id": "c1"}))
     [action] = devices.wait_for(lambda m: True)
     assert (action.topic, action.json()) == (
         "zigbee2mqtt/Kitchen/Ceiling/set",
@@ -169,11 +169,11 @@ def test_direct_commands_are_validated_like_any_other(
         ({"action": "light.turn_on", "target": "light.hallway", "extra": 1}, "unknown_field"),
     ]
     for command, _ in bad:
-        requester.publish("hub/command", json.dumps(command))
+        requester.publish("hub/command/automation", json.dumps(command))
     answers = [m.json() for m in requester.wait_topic("hub/response", 1 + len(bad))[1:]]
     assert [a["error"]["code"] for a in answers] == [code for _, code in bad]
     requester.publish(
-        "hub/command", json.dumps({"action": "light.turn_on", "target": "light.hallway"})
+        "hub/command/automation", json.dumps({"action": "light.turn_on", "target": "light.hallway"})
     )
     devices.wait_for(lambda m: True, 2)
     assert [m.topic for m in devices.messages] == [action.topic, "hub/action/light"]

@@ -25,11 +25,22 @@ from tests.mqtt.conftest import wait_until
 COFFEE = Command("switch.turn_on", ("switch.coffee_machine",))
 
 
+class Sent:
+    """Actions the fake broker took: acknowledged or not, as its link says."""
+
+    def __init__(self, acknowledged: bool) -> None:
+        self.acknowledged = acknowledged
+
+    def wait(self, timeout: float) -> bool:
+        return self.acknowledged
+
+
 class FakeLink:
     client_id = "hub-fake"
 
     def __init__(self) -> None:
         self.up = True
+        self.acknowledge = True  # False: the connection drops before the broker's PUBACK
         self.running = False
         self.sent: list[tuple[str, str, bool, bytes | None]] = []
         self.actions: list[OutMessage] = []
@@ -67,12 +78,12 @@ class FakeLink:
             self.sent.append((topic, text, retain, correlation))
         return True
 
-    def publish_all(self, messages: list[OutMessage], *, expiry: int | None) -> bool:
+    def publish_actions(self, messages: list[OutMessage], *, expiry: int | None) -> Sent | None:
         if not self.up:
-            return False
+            return None
         with self.lock:
             self.actions.extend(messages)
-        return True
+        return Sent(self.acknowledge)
 
     def answers(self, topic: str = "hub/response") -> list[dict[str, Any]]:
         with self.lock:

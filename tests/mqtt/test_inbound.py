@@ -132,3 +132,35 @@ def test_the_last_request_summary_fits_a_home_assistant_state() -> None:
     assert len(body["summary"]) <= 250 and body["outcome"] == "acted"
     error = {"text": "", "error": {"code": "bad_json", "message": "broken"}, "commands": []}
     assert json.loads(last_request(error, "request"))["summary"] == "error bad_json: broken"
+
+
+def test_dedupe_reads_back_what_its_log_kept_before_a_restart() -> None:
+    class Log:
+        def __init__(self) -> None:
+            self.rows: dict[str, float] = {}
+
+        def load(self, since: float) -> list[tuple[str, float]]:
+            return [(k, at) for k, at in self.rows.items() if at >= since]
+
+        def add(self, key: str, at: float) -> None:
+            self.rows[key] = at
+
+        def forget(self, key: str) -> None:
+            self.rows.pop(key, None)
+
+        def prune(self, before: float) -> None:
+            self.rows = {k: at for k, at in self.rows.items() if at >= before}
+
+    log = Log()
+    wall, mono = [1000.0], [5.0]
+    first = Deduper(60, clock=lambda: mono[0], wall=lambda: wall[0], log=log)
+    first.remember("request:mqtt:a")
+    first.remember("request:mqtt:b")
+    first.forget("request:mqtt:b")  # its actions were never published
+    assert set(log.rows) == {"request:mqtt:a"}
+    wall[0], mono[0] = 1020.0, 0.0  # 20 s later, a new process with its own monotonic clock
+    second = Deduper(60, clock=lambda: mono[0], wall=lambda: wall[0], log=log)
+    assert second.age("request:mqtt:a") == 20.0
+    assert second.age("request:mqtt:b") is None
+    mono[0] = 41.0
+    assert second.age("request:mqtt:a") is None  # 61 s after it acted: a new request

@@ -25,6 +25,14 @@ def test_an_empty_section_takes_the_defaults() -> None:
     )
 
 
+def test_the_session_is_kept_an_hour_and_reconnects_wait_5_s_at_most() -> None:
+    settings = parse_config("mqtt:\n").mqtt
+    assert settings is not None
+    assert (settings.session_expiry, settings.reconnect_max_delay) == (3600, 5)
+    off = parse_config("mqtt:\n  session_expiry: 0\n").mqtt
+    assert off is not None and off.session_expiry == 0
+
+
 def test_the_example_config_has_a_local_broker_and_bindings(example_config: Config) -> None:
     assert example_config.mqtt is not None
     assert example_config.mqtt.host == "127.0.0.1"
@@ -74,6 +82,8 @@ def test_the_password_comes_from_a_systemd_credential_or_the_environment(
         ("mqtt:\n  password: a\n  password_file: b\n", "mqtt.password_file", 3, "not both"),
         ("mqtt:\n  tls:\n    ca_file: /nonexistent.pem\n", "mqtt.tls.ca_file", 3, "no such file"),
         ("mqtt:\n  discovery: maybe\n", "mqtt.discovery", 2, "true or false"),
+        ("mqtt:\n  session_expiry: -1\n", "mqtt.session_expiry", 2, "between 0 and"),
+        ("mqtt:\n  reconnect_max_delay: 0\n", "mqtt.reconnect_max_delay", 2, "between 1 and"),
         ("mqtt: 5\n", "mqtt", 1, "must be a mapping"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sqlite3
 import subprocess
@@ -213,3 +214,79 @@ def test_a_full_disk_is_survived_reported_and_caught_up(
         texts = [e.text.split()[0] for e in store.events(0, time.time() + 1)]
         assert texts == [*(str(i) for i in range(sent)), "after"]  # nothing lost
         store.close()
+
+
+def test_events_held_over_a_read_only_folder_wait_in_the_runtime_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The db folder itself cannot be written at shutdown: the pending file goes to
+    $RUNTIME_DIRECTORY (systemd's), and the next start reads it back from there. systemd may
+    empty that folder when the unit stops, so the journal gets them too."""
+    runtime = tmp_path / "run"
+    runtime.mkdir()
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(runtime))
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    with _tmpfs(tmp_path / "disk", "4m") as disk:
+        Store.open(disk / "hub.db").close()
+        view = tmp_path / "view"
+        view.mkdir()
+        subprocess.run(["mount", "--bind", str(disk), str(view)], check=True)
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], check=True)
+            store = Store.open(view / "hub.db")
+            store.record(_request("one"), _request("two"))
+            assert store.degraded
+            with caplog.at_level(logging.ERROR, logger="hub.store.db"):
+                store.close()
+            assert not (view / "hub.db.pending.jsonl").exists()
+            logged = [r.getMessage() for r in caplog.records]
+            assert sum(m.startswith("held event ") for m in logged) == 2
+            [kept] = runtime.glob("hub.db-*.pending.jsonl")
+            assert len(kept.read_text().splitlines()) == 2
+            subprocess.run(["mount", "-o", "remount,bind,rw", str(view)], check=True)
+            again = Store.open(view / "hub.db")
+            assert [e.text for e in again.events(0, time.time() + 1)] == ["one", "two"]
+            assert not kept.exists()
+            again.close()
+        finally:
+            subprocess.run(["umount", "-l", str(view)], check=False)
+
+
+def test_events_nowhere_to_keep_go_to_the_journal_one_line_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "hub.db"
+    store = Store.open(path)
+    (tmp_path / "hub.db.pending.jsonl").mkdir()  # beside the database: cannot be written
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(tmp_path / "missing-run"))
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "missing-state"))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "missing-tmp"))
+    other = sqlite3.connect(path, timeout=0.1, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    store.record(_request("kept in the journal"), _request("this one too"))
+    with caplog.at_level(logging.ERROR, logger="hub.store.db"):
+        store.close()
+    other.execute("ROLLBACK")
+    other.close()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("held event")]
+    assert len(lines) == 2
+    rows = [json.loads(line.removeprefix("held event ")) for line in lines]
+    assert [r["text"] for r in rows] == ["kept in the journal", "this one too"]
+    assert "missing-run" in caplog.text  # says where it tried
+
+
+def test_request_ids_are_kept_and_pruned(tmp_path: Path) -> None:
+    from hub.store.request_ids import RequestIds
+
+    store = Store.open(tmp_path / "hub.db")
+    ids = RequestIds(store)
+    ids.add("request:mqtt:a", 1000.0)
+    ids.add("request:mqtt:b", 2000.0)
+    ids.add("request:mqtt:a", 2500.0)  # acted on again later: the newest time counts
+    assert sorted(ids.load(since=0)) == [("request:mqtt:a", 2500.0), ("request:mqtt:b", 2000.0)]
+    ids.prune(before=2200.0)
+    ids.forget("request:mqtt:x")
+    assert ids.load(since=0) == [("request:mqtt:a", 2500.0)]
+    ids.forget("request:mqtt:a")
+    assert ids.load(since=0) == []
+    store.close()
