@@ -239,7 +239,10 @@ def test_oversized_and_crashing_messages_are_answered_and_the_worker_goes_on(
     daemon.submit(request("crash", "boom"))
     daemon.submit(request("fine", "fine"))
     wait_until(lambda: len(fake.answers()) == 3, 5, "three answers")
-    too_large, crash, fine = fake.answers()
+    # answers of different requests may come in any order (errors do not wait for the
+    # answers thread): each is found by its id
+    by_id = {answer["id"]: answer for answer in fake.answers()}
+    too_large, crash, fine = by_id[None], by_id["boom"], by_id["fine"]
     assert too_large["error"]["code"] == "too_large"
     assert next(c for t, _, _, c in fake.sent if t == "hub/response") == b"c"
     assert crash["error"]["code"] == "internal" and crash["id"] == "boom"
