@@ -40,6 +40,9 @@ def main() -> None:
 
 def _register() -> None:
     from hub.cli import commands  # noqa: F401  (registers subcommands on `cli`)
+    from hub.cli.wyoming import wyoming
+
+    cli.add_command(wyoming)
 
 
 _register()

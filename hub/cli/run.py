@@ -19,13 +19,16 @@ import click
 
 from hub.app import LazyWriter, build_pipeline, find_config
 from hub.cli.options import config_option, tier_option
+from hub.config import Config
 from hub.errors import ConfigError
 from hub.memory import Memory
 from hub.mqtt.daemon import Daemon
+from hub.pipeline import Pipeline
 from hub.security.policy import SecurityPolicy
 from hub.speech.runner import start_speech
 from hub.summaries.schedule import start_summaries
 from hub.systemd import Watchdog, notify, watchdog_interval
+from hub.wyoming.runner import start_wyoming
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,9 +54,9 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
       hub/request[/<name>]  text, or JSON {"text", "area", "id", "reply_to", "conversation_id"}
       hub/command/<name>    a command {"action", "target", "data"}, from a source named in
                             security.sources (mqtt/<name>), validated like any other
-      hub/response    the answers (or the request's reply_to / MQTT 5 response topic)
-      hub/status      retained online/offline
-      hub/action/<domain>  commands for Home Assistant (devices without another binding)
+      hub/response          the answers (or the request's reply_to / MQTT 5 response topic)
+      hub/status            retained online/offline
+      hub/action/<domain>   commands for Home Assistant (devices without another binding)
     With a discovery: section it also reads zigbee2mqtt/#, homeassistant/.../config and the
     devices' state topics, and answers once the devices confirm ("verified").
     \b
@@ -83,14 +86,7 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
     pipeline.load()  # the model, before any thread starts (llama.cpp silences output meanwhile)
     if stop.is_set():  # stopped while warming up: nothing to drain
         return
-    daemon = Daemon(
-        pipeline,
-        config.mqtt,
-        discovery=config.discovery,
-        on_event=memory.record if memory is not None else None,  # actions, errors, devices
-        policy=SecurityPolicy(config.security),  # who may send direct commands
-        store=memory.store if memory is not None else None,  # request ids, across restarts
-    )
+    daemon = build_daemon(config, pipeline, memory)
     # before the daemon's threads: loading the summary writer silences stdout/stderr a moment
     summaries = start_summaries(
         config, daemon, memory.store if memory is not None else None, writer
@@ -103,6 +99,8 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
     )
     warming.start()
     speech = start_speech(config, daemon)  # the microphone, when speech.enabled
+    engine = speech.listener.engine if speech is not None else None  # one Vosk model
+    wyoming = start_wyoming(config, daemon, engine)  # Home Assistant, with a wyoming: section
 
     def status() -> str:
         store = f"; store {memory.status()}" if memory is not None else ""
@@ -140,7 +138,9 @@ def run(config_path: str | None, tier: str, drain: float) -> None:
         summaries.stop()
     if speech is not None:
         speech.stop()
-    daemon.stop(drain)
+    daemon.stop(drain)  # Wyoming clients still get the answers of what was queued
+    if wyoming is not None:
+        wyoming.stop()
     warming.join()  # the model must not be freed under a warm-up still running
     if memory is not None:
         memory.close()  # what the disk could not take yet goes to the pending file
@@ -160,3 +160,18 @@ def _setup_logging() -> None:
         fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
         for handler in root.handlers:
             handler.setFormatter(fmt)
+
+
+def build_daemon(config: Config, pipeline: Pipeline, memory: Memory | None) -> Daemon:
+    """The MQTT daemon on ``pipeline``, as ``hub run`` and ``hub wyoming`` both run it (the
+    config needs an mqtt: section)."""
+    if config.mqtt is None:
+        raise ConfigError("mqtt", "is required to run the daemon")
+    return Daemon(
+        pipeline,
+        config.mqtt,
+        discovery=config.discovery,
+        on_event=memory.record if memory is not None else None,  # actions, errors, devices
+        policy=SecurityPolicy(config.security),  # who may send direct commands
+        store=memory.store if memory is not None else None,  # request ids, across restarts
+    )

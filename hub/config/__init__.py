@@ -29,6 +29,7 @@ from hub.config.reader import Reader, index_lines
 from hub.config.security import SecurityConfig, parse_security
 from hub.config.speech import SpeechConfig, parse_speech
 from hub.config.summaries import SummariesConfig, SummaryJob, parse_summaries
+from hub.config.wyoming import WyomingConfig, parse_wyoming
 from hub.errors import ConfigError
 from hub.registry import Area, Device, Floor, Registry
 
@@ -48,6 +49,7 @@ __all__ = [
     "SummariesConfig",
     "SummaryJob",
     "TLSConfig",
+    "WyomingConfig",
     "load_config",
     "parse_config",
 ]
@@ -72,6 +74,7 @@ class Config:
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     conversation_window: float = 60.0  # seconds a follow-up may answer or point back
+    wyoming: WyomingConfig | None = None  # None: hub run serves no Wyoming (Home Assistant)
     source: Path | None = None
 
     def registry(self) -> Registry:
@@ -130,6 +133,7 @@ _TOP_KEYS = (
     "faq",
     "summaries",
     "speech",
+    "wyoming",
     "security",
     "conversation_window",
 )
@@ -166,6 +170,9 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
             area_ids={a.id for a in areas},
             entity_ids={d.entity_id for d in found},
         ),
+        wyoming=parse_wyoming(top.section("wyoming"), speech="speech" in top.data)
+        if "wyoming" in top.data
+        else None,
         conversation_window=top.number("conversation_window", 60.0, 5.0, 3600.0),
         source=file,
     )
