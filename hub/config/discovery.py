@@ -11,9 +11,12 @@ discovery:
     "Kitchen/Ceiling": {name: Ceiling Light, aliases: [big light], area: kitchen}
     light.hall_strip: {hide: true}
   verify_timeout: 3                 # seconds to wait for a device's state to show an action
+  statestream: homeassistant_statestream   # HA's mqtt_statestream base_topic (absent: off)
 ```
 
 Without the section nothing is discovered, no state is followed and actions are not checked.
+``statestream`` gives the devices bound to Home Assistant their real state
+(``hub.state.statestream``).
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ class DiscoveryConfig:
     command_topics: tuple[str, ...] | None = None
     max_payload: int = DEFAULT_MAX_PAYLOAD
     rebuild_interval: float = 1.0
+    # the base_topic of Home Assistant's mqtt_statestream; None: its states are not read
+    statestream: str | None = None
 
     def command_topic_allowed(self, topic: str) -> bool:
         """Whether ``command_topics`` (when given) lets a discovered entity publish to ``topic``."""
@@ -93,6 +98,7 @@ _KEYS = (
     "command_topics",
     "max_payload",
     "rebuild_interval",
+    "statestream",
 )
 
 
@@ -127,7 +133,39 @@ def parse_discovery(
         command_topics=_filters(r, "command_topics"),
         max_payload=r.integer("max_payload", DEFAULT_MAX_PAYLOAD, 65536, 256 * 1024 * 1024),
         rebuild_interval=r.number("rebuild_interval", 1.0, 0.0, 300.0),
+        statestream=_statestream(r, mqtt, topics["zigbee2mqtt_base"]),
     )
+
+
+def _statestream(r: Reader, mqtt: MQTTConfig, zigbee2mqtt_base: str) -> str | None:
+    """The base topic of HA's mqtt_statestream, as its ``base_topic`` says (a trailing '/' is
+    HA's separator); it may be the discovery prefix, as in HA's docs, but not where hub's own or
+    Zigbee2MQTT's messages are, which would be read as states."""
+    key = "statestream"
+    if isinstance(r.data.get(key), bool):
+        r.fail(
+            key,
+            "is the base_topic of Home Assistant's mqtt_statestream (such as "
+            "homeassistant_statestream), not true/false; leave it out to read no states",
+        )
+    value = r.text(key)
+    if value is None:
+        return None
+    base = value.removesuffix("/")
+    problem = topic_problem(base)
+    if problem:
+        r.fail(key, problem)
+    for other, whose in ((mqtt.prefix, "hub's own"), (zigbee2mqtt_base, "Zigbee2MQTT's")):
+        if _nested(base, other):
+            r.fail(
+                key, f"{base!r} overlaps {whose} topics ({other}/...), whose messages are no states"
+            )
+    return base
+
+
+def _nested(a: str, b: str) -> bool:
+    """Whether one topic is the other or lies under it."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
 def _areas(r: Reader, area_ids: set[str]) -> dict[str, str]:

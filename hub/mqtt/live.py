@@ -15,6 +15,13 @@ though no new message did.
 
 State messages that arrive before the discovery message naming their device (retained messages
 come in any order) are kept, and read once the device is known.
+
+With ``discovery.statestream``, Home Assistant's ``mqtt_statestream`` gives its state to each
+device that has no other: a config device bound to Home Assistant, or an HA discovery entity
+without a state topic (``hub.state.statestream`` says why the others keep their own). Each such
+device is subscribed to on its own (``<base>/<domain>/<object_id>/+``), so the rest of HA's
+entities never reach hub, and the subscription made when a device appears brings its retained
+state. A message about any other entity is ignored: statestream is state, never discovery.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hub.bindings.spec import BindingSpecError, parse_binding
 from hub.config.discovery import DiscoveryConfig
 from hub.discovery.homeassistant import DiscoveryPayloadError, is_config_topic, parse_config
 from hub.discovery.merge import Built, Home
@@ -39,11 +47,13 @@ from hub.discovery.zigbee2mqtt import (
 )
 from hub.registry import Registry, State
 from hub.state.base import StateSource
+from hub.state.statestream import MAX_ATTRIBUTES, Ignored, Statestream
 
 _LOGGER = logging.getLogger(__name__)
 
 UNROUTED_MAX = 5000  # state messages kept for devices not discovered yet
 OVERSIZED_MAX = 1000  # topics whose too-large messages are remembered (and logged) one by one
+IGNORED_MAX = 1000  # statestream topics whose unusable messages are logged once each
 
 
 @dataclass
@@ -85,8 +95,11 @@ class LiveHome:
         self._oversized: dict[str, int] = {}  # topic -> size of its last message dropped
         self._oversized_lock = threading.Lock()  # admit runs on paho's thread
         self._applying = 0  # 1 while registry() applies a round (read by ``pending``)
+        self.stream = Statestream(settings.statestream) if settings.statestream else None
+        self._ignored: set[str] = set()  # statestream topics logged as unusable (worker only)
         self.built: Built = self.home.build()
         self._index = self.built.topics()
+        self.streamed = self._streamed()
 
     # -- paho's thread -----------------------------------------------------------------------
     def admit(self, topic: str, size: int) -> bool:
@@ -144,9 +157,13 @@ class LiveHome:
         return topics
 
     def exact_topics(self) -> set[str]:
-        """State and availability topics the wildcards do not cover."""
+        """State and availability topics the wildcards do not cover, and one statestream
+        filter per device that takes it."""
         covered = f"{self.base}/" if self.settings.zigbee2mqtt else None
-        return {t for t in self._index if covered is None or not t.startswith(covered)}
+        topics = {t for t in self._index if covered is None or not t.startswith(covered)}
+        if self.stream is not None:
+            topics.update(self.stream.filter(entity_id) for entity_id in self.streamed)
+        return topics
 
     # -- messages ----------------------------------------------------------------------------
     def handle(self, topic: str, payload: bytes, update: Update) -> None:
@@ -156,9 +173,13 @@ class LiveHome:
             self.throttle.offer(source, topic, payload)
             update.discovery = True
             return
+        streamed = False
+        if self.stream is not None and self.stream.covers(topic):
+            streamed = True
+            self._statestream(self.stream, topic, payload, update)
         targets = self._index.get(topic)
         if not targets:
-            if not topic.endswith(("/set", "/get")) and "/bridge/" not in topic:
+            if not streamed and not topic.endswith(("/set", "/get")) and "/bridge/" not in topic:
                 self._unrouted[topic] = payload
                 self._unrouted.move_to_end(topic)
                 while len(self._unrouted) > UNROUTED_MAX:
@@ -193,6 +214,7 @@ class LiveHome:
         if update.structure:
             self.built = self.home.build()
             self._index = self.built.topics()
+            self.streamed = self._streamed()
             replay = [(t, p) for t, p in self._unrouted.items() if t in self._index]
             for topic, payload in replay:
                 del self._unrouted[topic]
@@ -232,6 +254,72 @@ class LiveHome:
             if state is not None:
                 self.home.states[entity_id] = state
                 update.states[entity_id] = state
+
+    # -- Home Assistant's mqtt_statestream ----------------------------------------------------
+    def _streamed(self) -> frozenset[str]:
+        """The devices that take their state from statestream: those hub commands through
+        Home Assistant by their entity id, which is HA's (config devices with the
+        ``homeassistant`` binding and no state topic of their own), and HA discovery entities
+        that name no state topic (they keep their availability topic, if any)."""
+        if self.stream is None:
+            return frozenset()
+        built = self.built
+        out: set[str] = set()
+        for device in built.registry.devices:
+            entity_id = device.entity_id
+            source = built.sources.get(entity_id)
+            origin = built.origins.get(entity_id, "config")
+            if origin == "homeassistant":
+                if source is None or not source.topics():
+                    out.add(entity_id)
+                continue
+            if origin != "config" or source is not None:
+                continue  # a Zigbee2MQTT entity, or a config device read on its own topics
+            try:
+                spec = parse_binding(device.binding, entity_id)
+            except BindingSpecError:  # checked when the config loaded
+                continue
+            if spec.type == "homeassistant":
+                out.add(entity_id)
+        return frozenset(out)
+
+    def _statestream(self, stream: Statestream, topic: str, payload: bytes, update: Update) -> None:
+        reading = stream.read(topic, payload)
+        if isinstance(reading, Ignored):
+            if reading.entity_id in self.streamed:
+                self._ignore(reading)
+            return
+        if reading is None or reading.entity_id not in self.streamed:
+            return  # a timestamp; an entity hub does not know, or one with its own state
+        entity_id = reading.entity_id
+        available = reading.available
+        if available is not None:
+            if self.home.available.get(entity_id, True) != available:
+                update.availability[entity_id] = available
+            self.home.available[entity_id] = available
+            if not available:
+                self._ignored.discard(topic)
+                return  # its last state is kept for when it comes back
+        current = self.home.states.get(entity_id) or self._known_state(entity_id)
+        state = reading.apply(current)
+        if state is None:
+            self._ignore(Ignored(topic, f"{entity_id} has {MAX_ATTRIBUTES} attributes already"))
+            return
+        self._ignored.discard(topic)
+        self.home.states[entity_id] = state
+        update.states[entity_id] = state
+
+    def _ignore(self, ignored: Ignored) -> None:
+        """One warning per topic, until a usable message comes on it again."""
+        if ignored.topic in self._ignored or len(self._ignored) >= IGNORED_MAX:
+            return
+        self._ignored.add(ignored.topic)
+        _LOGGER.warning(
+            "Ignored a message on %s from Home Assistant's statestream: %s "
+            "(more on this topic are ignored without another warning)",
+            ignored.topic,
+            ignored.reason,
+        )
 
     def _known_state(self, entity_id: str) -> State:
         device = self.built.registry.device(entity_id)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hub.config import parse_config
 from hub.errors import ConfigError
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.yaml"
 BASE = """
 areas: [{id: kitchen, name: Kitchen}]
 mqtt: {zigbee2mqtt_base: z2m}
@@ -98,6 +101,11 @@ discovery:
         ("discovery: {command_topics: ['a/b+']}", "discovery.command_topics[0]", "'+' must"),
         ("discovery: {max_payload: 10}", "discovery.max_payload", "between 65536"),
         ("discovery: {rebuild_interval: -1}", "discovery.rebuild_interval", "between 0"),
+        ("discovery: {statestream: true}", "discovery.statestream", "base_topic"),
+        ("discovery: {statestream: 'ha/#'}", "discovery.statestream", "wildcard"),
+        ("discovery: {statestream: ''}", "discovery.statestream", "must not be empty"),
+        ("discovery: {statestream: hub/states}", "discovery.statestream", "hub's own topics"),
+        ("discovery: {statestream: z2m}", "discovery.statestream", "Zigbee2MQTT's topics"),
     ],
 )
 def test_errors_name_the_key_and_the_reason(section: str, key: str, reason: str) -> None:
@@ -108,6 +116,33 @@ def test_errors_name_the_key_and_the_reason(section: str, key: str, reason: str)
     assert info.value.line is not None
 
 
+def test_statestream_is_off_unless_its_base_topic_is_given() -> None:
+    off = parse_config(BASE + "discovery: {}\n").discovery
+    assert off is not None and off.statestream is None
+    for written in ("homeassistant_statestream", "homeassistant_statestream/"):
+        config = parse_config(BASE + f"discovery: {{statestream: {written}}}\n")
+        assert config.discovery is not None
+        assert config.discovery.statestream == "homeassistant_statestream"
+    config = parse_config(BASE + "discovery: {statestream: homeassistant}\n")  # as HA's docs
+    assert config.discovery is not None and config.discovery.statestream == "homeassistant"
+
+
 def test_discovery_needs_the_mqtt_section() -> None:
     with pytest.raises(ConfigError, match="needs an mqtt: section"):
         parse_config("discovery: {}\n")
+
+
+def test_the_example_discovery_section_loads_once_uncommented() -> None:
+    """config.example.yaml's discovery: section is commented out; uncommented, with its optional
+    statestream key too, it is a valid config."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("\n# discovery:\n") + 1
+    end = text.index("\n\n", start)
+    block = "\n".join(
+        line.removeprefix("# ").replace("  # statestream:", "  statestream:")
+        for line in text[start:end].splitlines()
+    )
+    config = parse_config(text[:start] + block + text[end:], file=EXAMPLE)
+    assert config.discovery is not None
+    assert config.discovery.statestream == "homeassistant_statestream"
+    assert config.discovery.area_for("Kitchen/Ceiling") == "kitchen"

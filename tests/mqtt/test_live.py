@@ -207,3 +207,123 @@ def test_a_re_announced_config_device_keeps_its_own_state_and_availability() -> 
     assert "the entity id of the config's lock.front_door ('Front Door')" in refusal.reason
     registry, update = apply(live, registry, ("evil/lock/state", "LOCKED"))
     assert update.states == {}  # a fake echo confirms nothing
+
+
+# -- Home Assistant's mqtt_statestream ---------------------------------------------------------
+
+STREAMED = replace(SETTINGS, statestream="ha_states")
+BEDSIDE = Device("light.bedside", "Bedside Lamp")  # no binding: Home Assistant runs its actions
+CEILING = Device(
+    "light.ceiling",
+    "Ceiling",
+    binding=MappingProxyType({"type": "zigbee2mqtt", "friendly_name": "Ceiling"}),
+)
+PLUG = Device("switch.plug", "Plug", binding=MappingProxyType({"type": "tasmota", "topic": "plug"}))
+SPRINKLER = Device(
+    "switch.sprinkler",
+    "Sprinkler",
+    binding=MappingProxyType({"type": "custom", "topic": "garden/sprinkler"}),
+)
+
+
+def test_statestream_states_only_the_devices_bound_to_home_assistant() -> None:
+    live = LiveHome(Registry(devices=[BEDSIDE, CEILING, PLUG, SPRINKLER]), STREAMED)
+    assert live.streamed == {"light.bedside"}
+    assert "ha_states/light/bedside/+" in live.exact_topics()
+    assert not any(t.startswith("ha_states/") and "bedside" not in t for t in live.exact_topics())
+    registry, update = apply(
+        live,
+        live.built.registry,
+        ("ha_states/light/bedside/state", "on"),
+        ("ha_states/light/bedside/brightness", "180"),
+        ("ha_states/light/bedside/last_changed", "2024-05-01T10:00:00+00:00"),
+        ("ha_states/light/ceiling/state", "on"),  # Zigbee2MQTT tells its own state
+        ("ha_states/switch/plug/state", "on"),
+        ("ha_states/switch/sprinkler/state", "on"),
+        ("ha_states/light/porch/state", "on"),  # HA has it; hub does not
+    )
+    bedside = registry.state("light.bedside")
+    assert (bedside.state, dict(bedside.attributes)) == ("on", {"brightness": 180})
+    assert set(update.states) == {"light.bedside"} and not update.structure
+    assert registry.device("light.porch") is None and len(registry.devices) == 4
+    for entity_id in ("light.ceiling", "switch.plug", "switch.sprinkler"):
+        assert registry.state(entity_id).state is None
+    registry, _ = apply(live, registry, ("zigbee2mqtt/Ceiling", '{"state": "ON"}'))
+    assert registry.state("light.ceiling").state == "on"  # its own topic still works
+
+
+def test_without_the_key_statestream_is_not_read() -> None:
+    live = LiveHome(Registry(devices=[BEDSIDE]), SETTINGS)
+    assert live.streamed == frozenset() and live.exact_topics() == set()
+    registry, update = apply(live, live.built.registry, ("ha_states/light/bedside/state", "on"))
+    assert not update and registry.state("light.bedside").state is None
+
+
+def test_statestream_says_when_a_device_is_unavailable_and_back() -> None:
+    live = LiveHome(Registry(devices=[BEDSIDE]), STREAMED)
+    registry, _ = apply(live, live.built.registry, ("ha_states/light/bedside/state", "on"))
+    registry, update = apply(live, registry, ("ha_states/light/bedside/state", "unavailable"))
+    assert update.availability == {"light.bedside": False} and update.states == {}
+    assert registry.state("light.bedside").state == "unavailable"
+    registry, update = apply(live, registry, ("ha_states/light/bedside/state", "off"))
+    assert update.availability == {"light.bedside": True}
+    assert registry.state("light.bedside").state == "off"
+
+
+def test_home_assistant_entities_take_statestream_unless_they_have_a_state_topic() -> None:
+    live = LiveHome(Registry(), STREAMED)
+    optimistic = {"name": "Porch", "obj_id": "porch", "cmd_t": "porch/set"}
+    reporting = {"name": "Tap", "obj_id": "tap", "cmd_t": "tap/set", "stat_t": "tap/state"}
+    registry, update = apply(
+        live,
+        live.built.registry,
+        ("homeassistant/light/porch/config", json.dumps(optimistic)),
+        ("homeassistant/switch/tap/config", json.dumps(reporting)),
+    )
+    assert update.structure and live.streamed == {"light.porch"}
+    assert "ha_states/light/porch/+" in live.exact_topics()
+    registry, _ = apply(
+        live,
+        registry,
+        ("tap/state", "OFF"),
+        ("ha_states/light/porch/state", "on"),
+        ("ha_states/switch/tap/state", "on"),  # HA's echo: the device's own topic says off
+    )
+    assert registry.state("light.porch").state == "on"
+    assert registry.state("switch.tap").state == "off"
+
+
+def test_statestream_garbage_is_logged_once_per_topic_and_changes_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    live = LiveHome(Registry(devices=[BEDSIDE]), STREAMED)
+    registry, _ = apply(live, live.built.registry, ("ha_states/light/bedside/state", "off"))
+    with caplog.at_level(logging.WARNING):
+        update = Update()
+        for payload in (b"\xff\xfe", b"x" * 10_000, b"\xff"):
+            live.handle("ha_states/light/bedside/state", payload, update)
+        live.handle("ha_states/light/porch/state", b"\xff", update)  # not a device of hub's
+        live.handle("ha_states/light/bedside/effect", b"{not json", update)  # text, then
+        registry = live.registry(registry, update)
+    warnings = [r.getMessage() for r in caplog.records if "statestream" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "ha_states/light/bedside/state" in warnings[0] and "not UTF-8" in warnings[0]
+    bedside = registry.state("light.bedside")
+    assert (bedside.state, bedside.attributes["effect"]) == ("off", "{not json")
+
+
+def test_statestream_under_the_discovery_prefix_as_in_home_assistants_docs() -> None:
+    live = LiveHome(Registry(devices=[BEDSIDE]), replace(SETTINGS, statestream="homeassistant"))
+    tap = {"name": "Tap", "obj_id": "tap", "cmd_t": "tap/set"}
+    registry, update = apply(
+        live,
+        live.built.registry,
+        ("homeassistant/light/bedside/state", "on"),
+        ("homeassistant/switch/tap/config", json.dumps(tap)),  # discovery, still
+        ("homeassistant/switch/tap/state", "off"),  # not streamed until the tap is known
+    )
+    assert update.structure and registry.device("switch.tap") is not None
+    assert registry.state("light.bedside").state == "on"
+    assert registry.state("switch.tap").state is None
+    registry, _ = apply(live, registry, ("homeassistant/switch/tap/state", "on"))
+    assert registry.state("switch.tap").state == "on"  # its subscription brings it, retained
