@@ -22,7 +22,12 @@ if ! listening; then
     cat > "$data/mosquitto.conf" <<EOF
 listener 1883 127.0.0.1
 allow_anonymous true
-persistence false
+# hub's persistent session (requests queued while it reconnects) survives a broker restart
+persistence true
+persistence_location $data/
+autosave_interval 1
+# answer small messages at once instead of after the peer's delayed ACK (up to 40 ms)
+set_tcp_nodelay true
 log_dest file $data/mosquitto.log
 pid_file $data/mosquitto.pid
 EOF

@@ -59,6 +59,10 @@ from hub.verify import Check, Ticket, Verifier, expectation
 
 _LOGGER = logging.getLogger(__name__)
 
+PRIVATE_ON_SHARED_TOPIC = (
+    "That answer is private: ask with a reply_to topic only you may read (README: "
+    "\"Security and conversations\")."
+)
 STALL_SECONDS = 120.0  # a job running longer than this makes the daemon unhealthy
 UNSENT_MAX_AGE = 60.0  # answers held while the broker was away are dropped after this
 BUS_BATCH = 2000  # bus messages applied at most between two requests
@@ -216,8 +220,10 @@ class Daemon:
 
     @property
     def settled(self) -> bool:
-        """No bus message waits and the tiers are prepared for the current home."""
-        return self._bus.empty() and self._warm_at is None and not self._nudged
+        """No bus message waits (nor discovery held back by its rebuild interval) and the
+        tiers are prepared for the current home."""
+        held = self.live is not None and bool(self.live.pending)
+        return self._bus.empty() and self._warm_at is None and not self._nudged and not held
 
     def status(self) -> str:
         s = self.stats
@@ -401,7 +407,7 @@ class Daemon:
 
     def _deliver(self, inbound: Inbound, kind: str, answer: Answer) -> None:
         self._publish_answer(answer)
-        if self.settings.discovery:
+        if self.settings.discovery and not answer.reply.private:  # a secret is never retained
             self.link.publish(self.topics.last, last_request(answer.body, kind), retain=True)
         self._log(inbound, answer)
 
@@ -634,7 +640,11 @@ class Daemon:
         known = self._known
         if known is None or known[0] != key:
             states = self.live.built.topics() if self.live is not None else {}
-            known = (key, device_topics(self.router, states))
+            topics = device_topics(self.router, states)
+            stream = self.live.stream if self.live is not None else None
+            if stream is not None:  # an answer there would come back as a device's state
+                topics = replace(topics, roots=topics.roots | {stream.base})
+            known = (key, topics)
             self._known = known
         return known[1]
 
@@ -660,6 +670,9 @@ class Daemon:
                 listener(answer)
             except Exception:
                 _LOGGER.exception("The listener of request %s failed", answer.id)
+        if answer.reply.private and answer.topic == self.topics.response:
+            # everyone who may read the shared topic would hear the secret
+            answer = replace(answer, reply=replace(answer.reply, reply=PRIVATE_ON_SHARED_TOPIC))
         payload = answer.payload()
         ok = self.link.publish(
             answer.topic,

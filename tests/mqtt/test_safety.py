@@ -467,3 +467,34 @@ def test_a_request_held_by_a_stalled_link_is_refused_not_acted_on_late(
     finally:
         daemon.stop(1)
         proxy.close()
+
+
+def test_a_private_answer_is_told_only_on_the_requesters_own_topic(
+    start_daemon: Callable[..., Daemon],
+    client_factory: Callable[..., Client],
+    example_config: Config,
+) -> None:
+    """The door code (a private FAQ entry) reaches an allowed source on its own reply topic;
+    the shared hub/response and the retained hub/last never carry it, and a stranger is
+    refused."""
+    from dataclasses import replace
+
+    from hub.app import build_pipeline
+
+    config = replace(example_config, llm=replace(example_config.llm, backend="off"))
+    start_daemon(build_pipeline(config, "auto"))
+    watcher = client_factory("hub/#")
+    household = {"text": "what is the door code", "id": "h1", "reply_to": "hub/reply/ha"}
+    watcher.publish("hub/request/homeassistant", json.dumps(household))
+    shared_topic = {"text": "what is the door code", "id": "h3"}
+    watcher.publish("hub/request/homeassistant", json.dumps(shared_topic))
+    watcher.publish("hub/request", json.dumps({**shared_topic, "id": "s1"}))
+    told = watcher.wait_topic("hub/reply/ha", 1)[0].json()
+    assert "4711" in told["reply"]
+    shared = {m.json()["id"]: m.json() for m in watcher.wait_topic("hub/response", 2)}
+    assert "4711" not in shared["h3"]["reply"] and "reply_to" in shared["h3"]["reply"]
+    assert shared["s1"]["error"]["code"] == "not_allowed"
+    watcher.publish("hub/request/homeassistant", "turn on the coffee machine")
+    last = watcher.wait_topic("hub/last", 1)  # the first hub/last: the private ones are not
+    assert b"coffee" in last[0].payload and not any(b"4711" in m.payload for m in last)
+    assert not any(b"4711" in m.payload for m in watcher.messages if m.topic != "hub/reply/ha")
