@@ -64,9 +64,14 @@ class MQTTLink:
         client_id: str | None = None,
         session: bool = False,
         marker_prefix: str | None = None,
+        max_packet: int | None = None,
     ) -> None:
         """``session``: keep a persistent session (the daemon; not ``hub ask --publish``).
-        ``marker_prefix``: publish freshness markers on ``<marker_prefix>/<client id>``."""
+        ``marker_prefix``: publish freshness markers on ``<marker_prefix>/<client id>``.
+        ``max_packet``: MQTT 5 Maximum Packet Size: the broker drops larger messages instead
+        of sending them (a 15 MB payload would hold every request behind it on the socket
+        for seconds while paho reads it)."""
+        self.max_packet = max_packet
         try:
             import paho.mqtt.client as mqtt
             from paho.mqtt.enums import CallbackAPIVersion
@@ -153,12 +158,15 @@ class MQTTLink:
         kwargs: dict[str, Any] = {"keepalive": self.settings.keepalive}
         if self.v5:
             kwargs["clean_start"] = not self.persistent
-            if self.persistent:
+            if self.persistent or self.max_packet:
                 from paho.mqtt.packettypes import PacketTypes
                 from paho.mqtt.properties import Properties
 
                 properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-                properties.SessionExpiryInterval = self.settings.session_expiry
+                if self.persistent:
+                    properties.SessionExpiryInterval = self.settings.session_expiry
+                if self.max_packet:
+                    properties.MaximumPacketSize = self.max_packet
                 kwargs["properties"] = properties
         self._client.connect_async(self.settings.host, self.settings.port, **kwargs)
         self._client.loop_start()

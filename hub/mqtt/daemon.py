@@ -61,8 +61,9 @@ _LOGGER = logging.getLogger(__name__)
 
 PRIVATE_ON_SHARED_TOPIC = (
     "That answer is private: ask with a reply_to topic only you may read (README: "
-    "\"Security and conversations\")."
+    '"Security and conversations").'
 )
+PACKET_OVERHEAD = 64 * 1024  # bytes of topic and properties beside a payload
 STALL_SECONDS = 120.0  # a job running longer than this makes the daemon unhealthy
 UNSENT_MAX_AGE = 60.0  # answers held while the broker was away are dropped after this
 BUS_BATCH = 2000  # bus messages applied at most between two requests
@@ -182,6 +183,13 @@ class Daemon:
         self._delivery: Delivery | None = None  # the actions _answer just handed over (worker)
         self.recorder: Recorder | None = None  # summaries: topics kept in the event log
         self.link: Link = (link_factory or _mqtt_link)(self)
+
+    @property
+    def max_packet(self) -> int:
+        """The largest MQTT packet the broker may send the hub: a discovery payload at its cap
+        (or, without discovery, 1 MiB), and room for the topic and properties."""
+        largest = self.live.settings.max_payload if self.live is not None else 1 << 20
+        return max(largest, self.settings.max_payload) + PACKET_OVERHEAD
 
     @property
     def subscriptions(self) -> list[str]:
@@ -723,4 +731,5 @@ def _mqtt_link(daemon: Daemon) -> Link:
         on_online=daemon.on_online,
         session=True,
         marker_prefix=daemon.topics.markers,
+        max_packet=daemon.max_packet,
     )

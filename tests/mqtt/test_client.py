@@ -101,3 +101,30 @@ def test_the_daemons_link_keeps_its_session_and_its_markers_come_back(
     log = broker.log_text()
     assert f"as {settings.client_id} (p5, c0," in log  # clean start off: a persistent session
     assert f"as {once.client_id} (p5, c1," in log
+
+
+def test_the_broker_never_sends_a_packet_over_the_links_maximum(
+    broker: Broker, example_config: Config
+) -> None:
+    """A 15 MB bridge/devices held every request behind it for seconds while paho read it;
+    with MQTT 5's Maximum Packet Size the broker drops it instead of sending it."""
+    import paho.mqtt.publish as publish
+
+    got: list[tuple[str, int]] = []
+    settings = mqtt_settings(example_config, broker.port)
+    link = MQTTLink(
+        settings,
+        status_topic=None,
+        subscriptions=("bus/#",),
+        on_message=lambda inbound: got.append((inbound.topic, inbound.size)),
+        max_packet=10_000,
+    )
+    link.start()
+    try:
+        assert link.wait_listening(10)
+        for topic, size in (("bus/big", 50_000), ("bus/small", 100)):
+            publish.single(topic, b"x" * size, qos=1, hostname="127.0.0.1", port=broker.port)
+        wait_until(lambda: ("bus/small", 100) in got, 10, "the small message")
+        assert ("bus/big", 50_000) not in got
+    finally:
+        link.stop(1)
