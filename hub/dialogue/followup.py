@@ -79,7 +79,7 @@ def _has_phrase(text: str, phrases: Sequence[str]) -> bool:
 
 
 def yes_or_no(text: str) -> str | None:
-    """"yes" when the text opens with a yes, "no" when it opens with a no, else None."""
+    """ "yes" when the text opens with a yes, "no" when it opens with a no, else None."""
     words = _words(text)
     if not words:
         return None

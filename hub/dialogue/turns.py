@@ -48,6 +48,7 @@ _LOGGER = logging.getLogger(__name__)
 
 Ask = Callable[[Request, Registry], Reply]  # the tiers, validated: the pipeline's own answer
 NOTHING_DONE = "OK, nothing was done."
+NO_QUESTION = "There is no question of mine to answer; nothing was done."
 
 
 class Dialogue:
@@ -69,6 +70,9 @@ class Dialogue:
                 self._remember(key, request, final)
                 return final
             self.conversations.settled(key)  # a new request takes the question's place
+        elif _bare_answer(request.text):
+            # "yes" with no question open is no request: the model would read one into it
+            return Reply(text=request.text, reply=NO_QUESTION, tier="dialogue", outcome="answered")
         reply = ask(request, registry)
         back = turn is not None and bool(turn.commands) and points_back(request.text)
         if turn is not None and back and not reply.commands:
@@ -236,6 +240,11 @@ class Dialogue:
         else:
             return
         self.conversations.asked(key, question)
+
+
+def _bare_answer(text: str) -> bool:
+    """ "yes", "no", "ok do it": an answer alone, with nothing else to act on."""
+    return yes_or_no(text) is not None and len(text.split()) <= 3
 
 
 def _first(request: Request) -> Request:

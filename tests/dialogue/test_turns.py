@@ -257,3 +257,14 @@ def test_a_conversation_is_forgotten_after_its_window(pipeline: Pipeline, clock:
     say("turn on the kitchen light")
     clock.now += 61
     assert not say("turn it off again").commands
+
+
+@pytest.mark.parametrize("text", ["yes", "yes please", "no", "ok do it"])
+def test_a_bare_yes_with_no_question_open_asks_no_tier(
+    pipeline: Pipeline, fake: FakeLines, text: str
+) -> None:
+    """The model once read "yes" as "open the garage door" and asked "Did you mean" about it."""
+    fake.enqueue("open garage door")
+    reply = conversation(pipeline)(text)
+    assert not reply.commands and not reply.pending and reply.tier == "dialogue"
+    assert not fake.calls
