@@ -498,3 +498,30 @@ def test_a_private_answer_is_told_only_on_the_requesters_own_topic(
     last = watcher.wait_topic("hub/last", 1)  # the first hub/last: the private ones are not
     assert b"coffee" in last[0].payload and not any(b"4711" in m.payload for m in last)
     assert not any(b"4711" in m.payload for m in watcher.messages if m.topic != "hub/reply/ha")
+
+
+def test_follow_ups_over_mqtt_stay_in_their_conversation(
+    start_daemon: Callable[..., Daemon], client_factory: Callable[..., Client]
+) -> None:
+    """ "the bedroom one" answers the hub's "Which one" in the same conversation_id only."""
+    start_daemon()
+    watcher = client_factory("hub/response", "hub/action/#")
+
+    def say(text: str, conversation: str, request_id: str) -> dict[str, Any]:
+        body = {"text": text, "id": request_id, "conversation_id": conversation}
+        watcher.publish("hub/request/panel", json.dumps(body))
+        wait_until(
+            lambda: any(m.json().get("id") == request_id for m in watcher.on("hub/response")),
+            10,
+            f"the answer to {request_id}",
+        )
+        return next(m.json() for m in watcher.on("hub/response") if m.json()["id"] == request_id)
+
+    assert say("turn on the lamp", "c1", "a1")["reply"].startswith("Which one")
+    assert not say("the bedroom one", "other", "a2")["commands"]  # another conversation
+    chosen = say("the bedroom one", "c1", "a3")
+    assert [c["target"]["entity_id"] for c in chosen["commands"]] == [["light.bedroom_reading"]]
+    again = say("turn it off again", "c1", "a4")
+    assert [(c["action"], c["target"]["entity_id"]) for c in again["commands"]] == [
+        ("light.turn_off", ["light.bedroom_reading"])
+    ]

@@ -188,3 +188,36 @@ def test_a_taken_port_is_one_clear_error(
     assert code == 2, output
     assert f"hub: error: cannot listen on tcp://127.0.0.1:{port}" in output
     assert "Traceback" not in output
+
+
+def test_follow_ups_in_home_assistants_conversation(
+    tmp_path: Path,
+    bus: Broker,
+    listen_bus: Callable[..., Client],
+    hub_process: Callable[..., HubProcess],
+) -> None:
+    """HA's conversation id joins the turns: "the bedroom one" answers "Which one", and an
+    unlock waits for "yes" (security.sources names wyoming)."""
+    config = example_home(tmp_path, mqtt_port=bus.port)
+    text = config.read_text(encoding="utf-8")
+    assert "sources: [cli, speech, mqtt/homeassistant]" in text
+    config.write_text(text.replace("mqtt/homeassistant]", "wyoming]"), encoding="utf-8")
+    hub = hub_process(config)
+    hub.wait_serving()
+    watcher = listen_bus("hub/action/#", "zigbee2mqtt/#")
+
+    def say(words: str, conversation: str) -> Handled:
+        transcript = Transcript(words, context={"conversation_id": conversation}, language="en")
+        event = asyncio.run(ask(hub.port, transcript.event()))
+        assert Handled.is_type(event.type), event
+        return Handled.from_event(event)
+
+    assert say("turn on the lamp", "c1").text.startswith("Which one")
+    assert say("the bedroom one", "c1").text == "Turning on Lamp."
+    action = watcher.wait_topic("hub/action/light")[0].json()
+    assert action["target"]["entity_id"] == ["light.bedroom_reading"]
+
+    assert say("unlock the front door", "c2").text == "Say 'yes' to confirm: Unlocking Front Door."
+    assert not watcher.on("zigbee2mqtt/Front Door Lock/set")
+    assert say("yes", "c2").text == "Unlocking Front Door."
+    assert watcher.wait_topic("zigbee2mqtt/Front Door Lock/set")[0].json() == {"state": "UNLOCK"}
