@@ -14,6 +14,11 @@ tier, and talks to it with a real paho client over loopback:
    the two broker hops.
 2. Throughput: a window of requests kept in flight (below the queue size, so none is refused)
    for a fixed time; requests answered per second, every answer checked.
+
+With ``--model`` the daemon runs the whole hub with the embedded model, and a request only the
+model answers ("make the reading lamp look like a sunset") is kept in flight the whole time:
+the template requests are then measured end to end as a client sees them (tier included),
+and should not wait behind the model.
 """
 
 from __future__ import annotations
@@ -154,6 +159,40 @@ def end_to_end(probe: Probe, n: int) -> list[float]:
     return out
 
 
+MODEL_REQUEST = "make the reading lamp look like a sunset"  # no template says this
+
+
+def beside_model(probe: Probe, n: int) -> dict[str, Any]:
+    """Template requests one at a time while a model request is always in flight: ms from
+    publishing to the device message, tier included."""
+    out: list[float] = []
+    model_ms: list[float] = []
+    pending, sent_at, k = "", 0.0, 0
+    for i in range(n):
+        with probe.cond:
+            if not pending or pending in probe.answers:
+                if pending:
+                    model_ms.append((probe.answers.pop(pending)[0] - sent_at) * 1000)
+                pending, k = f"m{k}", k + 1
+                sent_at = probe.send(pending, MODEL_REQUEST)
+            probe.actions.clear()
+        text, topic = REQUESTS[i % len(REQUESTS)]
+        time.sleep(0.05)  # the model request is on its way (it was sent first)
+        with probe.cond:
+            probe.actions.clear()
+        sent = probe.send(f"b{i}", text)
+        probe.wait(lambda i=i: f"b{i}" in probe.answers)  # type: ignore[misc]
+        probe.wait(lambda topic=topic: any(t == topic for _, t in probe.actions))  # type: ignore[misc]
+        at = next(a for a, t in probe.actions if t == topic)
+        body = probe.answers.pop(f"b{i}")[1]
+        if "error" in body:
+            raise RuntimeError(f"unexpected outcome for {text!r}: {body}")
+        out.append((at - sent) * 1000)
+    probe.wait(lambda: pending in probe.answers, 120)
+    model_ms.append((probe.answers.pop(pending)[0] - sent_at) * 1000)
+    return {"template_ms": out, "model_ms": model_ms, "model_requests": k}
+
+
 def throughput(probe: Probe, seconds: float, window: int) -> dict[str, Any]:
     with probe.cond:
         probe.answers.clear()
@@ -192,6 +231,9 @@ def probe_process(port: int, args: argparse.Namespace, conn: Connection) -> None
         probe.answers.clear()
         conn.send("ready")
         conn.recv()
+        if args.model:
+            conn.send(beside_model(probe, args.requests))
+            return
         conn.send(end_to_end(probe, args.requests))
         conn.recv()
         conn.send(throughput(probe, args.seconds, args.window))
@@ -205,8 +247,8 @@ def run(args: argparse.Namespace, port: int) -> dict[str, Any]:
     config = load_config(args.config)
     if config.mqtt is None:
         raise SystemExit(f"{args.config} has no mqtt: section")
-    pipeline = build_pipeline(config, "template")
-    pipeline.warm()  # as `hub run` does: the template tier compiles its fast matcher
+    pipeline = build_pipeline(config, "auto" if args.model else "template", answers=False)
+    pipeline.warm()  # as `hub run` does: the matcher, and with --model the model's prompt
     settings = replace(
         config.mqtt, port=port, client_id=f"hub-bench-{os.getpid()}", discovery=False,
         queue_size=max(config.mqtt.queue_size, args.window * 2), dedupe_seconds=0,
@@ -231,6 +273,18 @@ def run(args: argparse.Namespace, port: int) -> dict[str, Any]:
         receive()  # warmed up
         daemon.stats.overhead_ms.clear()
         ours.send("go")
+        if args.model:
+            beside = receive()
+            return {
+                "beside_model": {
+                    "template_requests": len(beside["template_ms"]),
+                    "template_p50_ms": round(statistics.median(beside["template_ms"]), 2),
+                    "template_p95_ms": round(pct(beside["template_ms"], 95), 2),
+                    "model_requests": beside["model_requests"],
+                    "model_p50_ms": round(statistics.median(beside["model_ms"]), 1),
+                },
+                "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+            }
         e2e = receive()
         inside = list(daemon.stats.overhead_ms)
         ours.send("go")
@@ -259,11 +313,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="throughput: duration")
     parser.add_argument("--window", type=int, default=16, help="throughput: requests in flight")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--model", action="store_true", help="template requests beside a model request in flight"
+    )
     args = parser.parse_args()
     with mosquitto() if args.port is None else _given(args.port) as port:
         result = run(args, port)
     if args.json:
         print(json.dumps(result))
+        return
+    if args.model:
+        b = result["beside_model"]
+        print(f"{b['template_requests']} template requests, a model request always in flight:")
+        print(f"  end to end:  p50 {b['template_p50_ms']} ms  p95 {b['template_p95_ms']} ms")
+        print(f"  (target: p95 <= 20); the model answered {b['model_requests']} requests,")
+        print(f"  p50 {b['model_p50_ms']} ms each")
         return
     o, t = result["overhead"], result["throughput"]
     hub, e2e = (o["hub_p50_ms"], o["hub_p95_ms"]), (o["end_to_end_p50_ms"], o["end_to_end_p95_ms"])

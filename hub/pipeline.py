@@ -27,6 +27,13 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 1000
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+# Tiers that run the language model (or may): a fast ask stops before them
+SLOW_TIERS = frozenset({"faq", "llm", "answer"})
+
+
+class NeedsModel(Exception):
+    """``ask(..., fast=True)`` reached a tier that runs the model: ask again without ``fast``
+    where waiting is allowed (the daemon's model thread)."""
 
 
 class Recorder(Protocol):
@@ -78,10 +85,12 @@ class Pipeline:
             except Exception as exc:  # reported again, as an error reply, on each request
                 _LOGGER.error("Could not load the %s tier's model: %s", tier.name, exc)
 
-    def ask(self, request: Request) -> Reply:
+    def ask(self, request: Request, *, fast: bool = False) -> Reply:
+        """The reply to ``request``. ``fast``: raise NeedsModel instead of running a tier
+        that needs the model (nothing is recorded then; the request is asked again)."""
         start = time.perf_counter()
         registry = self.registry  # one home for the whole request, even if it changes meanwhile
-        reply = self._ask(request, registry)
+        reply = self._ask(request, registry, fast)
         ms = (time.perf_counter() - start) * 1000
         _LOGGER.info(
             "%s %r -> %s [%s, %.0f ms]%s",
@@ -101,13 +110,16 @@ class Pipeline:
                 _LOGGER.exception("Could not remember the request %r", request.text[:200])
         return reply
 
-    def _ask(self, request: Request, home: Registry) -> Reply:
+    def _ask(self, request: Request, home: Registry, fast: bool) -> Reply:
         problem = check_request(request, home)
         if problem is not None:
             return Reply(text=request.text, reply=problem.message, error=problem, outcome="error")
-        return self.dialogue.respond(request, home, self._tiers)
+        return self.dialogue.respond(request, home, self._fast_tiers if fast else self._tiers)
 
-    def _tiers(self, request: Request, home: Registry) -> Reply:
+    def _fast_tiers(self, request: Request, home: Registry) -> Reply:
+        return self._tiers(request, home, fast=True)
+
+    def _tiers(self, request: Request, home: Registry, *, fast: bool = False) -> Reply:
         """The first tier's answer, validated (the dialogue guards it and reads follow-ups)."""
         registry = home.with_states(request.states)
         excluding = split_exclusion(request.text, registry)
@@ -117,6 +129,8 @@ class Pipeline:
             asked = replace(request, text=excluding.text)
         fallback: Reply | None = None
         for tier in self.tiers:
+            if fast and tier.name in SLOW_TIERS:
+                raise NeedsModel(tier.name)
             try:
                 result = tier.handle(asked, registry)
             except Exception:

@@ -37,18 +37,20 @@ from hub.app import make_request
 from hub.bindings import BindingError, BindingSettings, OutMessage, Router
 from hub.config import MQTTConfig
 from hub.config.discovery import DiscoveryConfig
+from hub.excluding import leave_out
 from hub.messages import Command, ErrorInfo, Reply, Request
-from hub.mqtt.admission import Admission
-from hub.mqtt.answers import Answer, destination, error_reply, reply_to_command
+from hub.mqtt.admission import Admission, Verdict
+from hub.mqtt.answers import Answer, Destination, destination, error_reply, reply_to_command
 from hub.mqtt.confirm import Answerer, Delivery
 from hub.mqtt.dedupe import Deduper
 from hub.mqtt.device_topics import DeviceTopics, device_topics
 from hub.mqtt.discovery import announcements, last_request
 from hub.mqtt.inbound import Inbound, Parsed, parse_command, parse_request, peek_envelope
 from hub.mqtt.live import LiveHome, Update
+from hub.mqtt.modelworker import Job, ModelWorker
 from hub.mqtt.outcomes import action_events, checked_reply, without_unavailable
 from hub.mqtt.topics import COMMAND, REQUEST, Origin, Topics
-from hub.pipeline import Pipeline
+from hub.pipeline import NeedsModel, Pipeline
 from hub.registry import State
 from hub.security.policy import SecurityPolicy
 from hub.store.db import Store
@@ -179,6 +181,10 @@ class Daemon:
         self._local: dict[str, Request] = {}  # submit_request: id -> the request as it was made
         self._listeners: dict[str, Callable[[Answer], None]] = {}  # submit_request's on_answer
         self._worker = threading.Thread(target=self._run, name="hub-worker", daemon=True)
+        # requests that need the model wait on its own thread, never in front of the others
+        self._model = ModelWorker(pipeline, self._model_done, limit=settings.queue_size)
+        self._finished: queue.SimpleQueue[tuple[Job, Reply]] = queue.SimpleQueue()
+        self._acted_at: dict[str, float] = {}  # entity -> arrival of the last request acting
         self._answers = Answerer(CONFIRM_SECONDS)  # answers in order, "acted" once acknowledged
         self._delivery: Delivery | None = None  # the actions _answer just handed over (worker)
         self.recorder: Recorder | None = None  # summaries: topics kept in the event log
@@ -203,6 +209,7 @@ class Daemon:
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
         self._answers.start()
+        self._model.start()
         self._worker.start()
         self.link.start()
 
@@ -213,6 +220,7 @@ class Daemon:
         self._stopping.set()
         if self._worker.is_alive():
             self._worker.join(drain_seconds + 5.0)
+        self._model.stop(1.0)
         self._answers.stop(CONFIRM_SECONDS + 1.0)
         self.link.stop()
 
@@ -347,10 +355,11 @@ class Daemon:
                 self._drain_bus()
                 self._expire_checks()
                 self._warm_when_quiet()
+            self._finish_model_answers()
             try:
                 inbound = self._queue.get(timeout=self._wait())
             except queue.Empty:
-                if self._stopping.is_set():
+                if self._stopping.is_set() and self._model_idle():
                     self._expire_checks(force=True)
                     return
                 continue
@@ -385,7 +394,13 @@ class Daemon:
         answer = self._answer(inbound, origin)
         delivery, self._delivery = self._delivery, None
         if answer is None:
-            return  # a redelivery of a message answered already
+            return  # a redelivery of a message answered already, or one the model answers
+        self._conclude(inbound, kind, answer, delivery)
+
+    def _conclude(
+        self, inbound: Inbound, kind: str, answer: Answer, delivery: Delivery | None
+    ) -> None:
+        """Answer now, or once the devices confirm (with discovery), in request order."""
         if self.verifier is not None and answer.messages:
             self._count("acted")  # the devices' own echo tells whether it arrived
             ticket = self.verifier.start(
@@ -585,7 +600,6 @@ class Daemon:
             return None
         if verdict.error is not None:
             return self._error(inbound, parsed, verdict.error.code, verdict.error.message)
-        key = verdict.key
         if kind == COMMAND:
             reply = reply_to_command(parsed, self.pipeline.registry)
         else:
@@ -600,7 +614,89 @@ class Daemon:
             local = self._local.pop(parsed.id or "", None)  # from submit_request
             if local is not None:
                 request = replace(local, area=request.area)
-            reply = self.pipeline.ask(request)
+            try:
+                reply = self.pipeline.ask(request, fast=True)
+            except NeedsModel:
+                return self._to_model(inbound, origin, parsed, verdict, where, request)
+        return self._act(inbound, parsed, verdict, where, reply)
+
+    def _to_model(
+        self,
+        inbound: Inbound,
+        origin: Origin,
+        parsed: Parsed,
+        verdict: Verdict,
+        where: Destination,
+        request: Request,
+    ) -> Answer | None:
+        """Hand ``request`` to the model's thread; None: it is answered when the model is."""
+        if self._model.submit(Job(request, (inbound, origin, parsed, verdict, where))):
+            return None
+        message = f"The hub is busy ({self._model.pending} requests wait for the model)."
+        return self._error(inbound, parsed, "busy", message + " Nothing was done.")
+
+    def _model_done(self, job: Job, reply: Reply) -> None:
+        """On the model's thread: hand the reply back to the worker, which publishes."""
+        self._finished.put((job, reply))
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(_WAKE)
+
+    def _model_idle(self) -> bool:
+        if time.monotonic() > self._deadline:  # stopping: what has not started is refused
+            for job in self._model.take_waiting():
+                inbound = job.context[0]
+                self._reject_now(inbound, "shutting_down", "The hub stopped before this request.")
+            return True
+        return self._model.pending == 0 and self._finished.empty()
+
+    def _finish_model_answers(self) -> None:
+        while True:
+            try:
+                job, reply = self._finished.get_nowait()
+            except queue.Empty:
+                return
+            inbound, origin, parsed, verdict, where = job.context
+            try:
+                self._delivery = None
+                reply = self._not_superseded(inbound, reply)
+                answer = self._act(inbound, parsed, verdict, where, reply)
+                delivery, self._delivery = self._delivery, None
+                if answer is not None:
+                    self._conclude(inbound, origin.kind, answer, delivery)
+            except Exception:
+                _LOGGER.exception("Failed on the model's answer to %r", reply.text[:200])
+                self._reject_now(inbound, "internal", "Internal error; nothing was done.")
+
+    def _not_superseded(self, inbound: Inbound, reply: Reply) -> Reply:
+        """A model answer leaves out the devices a later request acted on meanwhile: the
+        actions on a device keep the order their requests came in."""
+        later = {
+            e
+            for c in reply.commands
+            for e in c.entity_ids
+            if self._acted_at.get(e, float("-inf")) > inbound.received
+        }
+        if not later:
+            return reply
+        kept = leave_out(reply.commands, frozenset(later))
+        names = ", ".join(sorted(later))
+        _LOGGER.info("A later request acted on %s first; left out of %r", names, reply.text)
+        if kept:
+            return replace(reply, commands=kept)
+        message = f"A later request changed {names} first, so nothing was done."
+        return replace(reply, commands=(), reply=message, error=ErrorInfo("superseded", message))
+
+    def _act(
+        self,
+        inbound: Inbound,
+        parsed: Parsed,
+        verdict: Verdict,
+        where: Destination,
+        reply: Reply,
+    ) -> Answer:
+        """Publish the reply's actions (checked once more: available, in time) and make the
+        answer."""
+        key = verdict.key
         skipped: tuple[dict[str, str], ...] = ()
         if self.live is not None and reply.commands:
             reply, skipped = without_unavailable(reply, self.pipeline.registry)
@@ -631,6 +727,11 @@ class Daemon:
             failed = replace(reply, commands=(), reply=message)
             return self._error(inbound, parsed, "broker_unavailable", message, failed)
         self._delivery = delivery  # answered "acted" once acknowledged; the id stays remembered
+        for command in reply.commands:
+            for entity_id in command.entity_ids:
+                self._acted_at[entity_id] = max(
+                    inbound.received, self._acted_at.get(entity_id, float("-inf"))
+                )
         self.stats.overhead_ms.append((time.perf_counter() - inbound.received) * 1000 - reply.ms)
         return Answer(where.topic, inbound.correlation, reply, parsed.id, messages, skipped)
 

@@ -44,8 +44,8 @@ class PublishingPipeline(Pipeline):
     def warm(self, *, llm: bool = True, fast: bool = True) -> None:
         self.inner.warm(llm=llm, fast=fast)
 
-    def ask(self, request: Request) -> Reply:
-        return self.publish(self.inner.ask(request))
+    def ask(self, request: Request, *, fast: bool = False) -> Reply:
+        return self.publish(self.inner.ask(request, fast=fast))
 
     def publish(self, reply: Reply) -> Reply:
         if not reply.commands:

@@ -100,7 +100,7 @@ class ScriptedPipeline(Pipeline):
         self.holding = threading.Event()
         self.seen: list[str] = []
 
-    def ask(self, request: Request) -> Reply:
+    def ask(self, request: Request, *, fast: bool = False) -> Reply:
         self.seen.append(request.text)
         if request.text.startswith("hold"):
             self.holding.set()
@@ -266,4 +266,54 @@ def test_a_worker_stuck_on_one_message_is_unhealthy(
     wait_until(daemon.healthy, 5, "health to come back")
     fake.running = False  # the network thread died
     assert not daemon.healthy() and not daemon.alive()
+    daemon.stop(1)
+
+
+class ModelPipeline(ScriptedPipeline):
+    """Requests starting with "model" need the model: a fast ask raises NeedsModel, a full
+    one waits for ``release``; others are template answers."""
+
+    def ask(self, request: Request, *, fast: bool = False) -> Reply:
+        from hub.pipeline import NeedsModel
+
+        if request.text.startswith("model"):
+            if fast:
+                raise NeedsModel("llm")
+            self.holding.set()
+            self.release.wait(10)
+        self.seen.append(request.text)
+        return Reply(text=request.text, commands=(COFFEE,), reply="ok", tier="fake", ms=1.0)
+
+
+def test_template_requests_never_wait_behind_the_model(
+    registry: Registry, settings: MQTTConfig, fake: FakeLink
+) -> None:
+    pipeline = ModelPipeline(registry)
+    daemon = make_daemon(pipeline, replace(settings, queue_size=16), fake)
+    daemon.submit(request("model: make it cozy", "m1"))
+    wait_until(pipeline.holding.is_set, 5, "the model to start")
+    for n in range(5):
+        daemon.submit(request(f"template {n}", f"t{n}"))
+    wait_until(lambda: len(fake.answers()) == 5, 5, "the five template answers")
+    assert [a["id"] for a in fake.answers()] == [f"t{n}" for n in range(5)]
+    pipeline.release.set()
+    wait_until(lambda: len(fake.answers()) == 6, 5, "the model's answer")
+    model = fake.answers()[-1]
+    # the template requests that came later acted on the coffee machine first: the model's
+    # older answer may not undo them
+    assert model["id"] == "m1" and model["error"]["code"] == "superseded"
+    assert len(fake.actions) == 5  # the template requests' only
+    daemon.stop(1)
+
+
+def test_a_model_answer_acts_when_nothing_later_touched_its_devices(
+    registry: Registry, settings: MQTTConfig, fake: FakeLink
+) -> None:
+    pipeline = ModelPipeline(registry)
+    pipeline.release.set()
+    daemon = make_daemon(pipeline, settings, fake)
+    daemon.submit(request("model: coffee please", "m1"))
+    wait_until(lambda: len(fake.answers()) == 1, 5, "the model's answer")
+    answer = fake.answers()[0]
+    assert answer["id"] == "m1" and "error" not in answer and answer["commands"]
     daemon.stop(1)
