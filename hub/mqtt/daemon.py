@@ -225,8 +225,10 @@ class Daemon:
         self.link.stop()
 
     def alive(self) -> bool:
-        """The worker, the answers and the network thread run (broker or not)."""
-        return self._worker.is_alive() and self._answers.alive() and self.link.alive()
+        """The worker, the model's thread, the answers and the network thread run (broker or
+        not)."""
+        threads = self._worker.is_alive() and self._model.alive() and self._answers.alive()
+        return threads and self.link.alive()
 
     def healthy(self) -> bool:
         """Alive, and the worker is not stuck on one message."""
