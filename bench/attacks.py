@@ -28,12 +28,15 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import yaml
-from faults import Broker, free_port, wait_for
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.harness import Broker, free_port, wait_for  # noqa: E402
+
 EXAMPLE = ROOT / "config.example.yaml"
 HOUSEHOLD = "hub/request/homeassistant"  # a source security.sources names
 GARAGE = "hub/action/cover"  # the example garage door has no binding: Home Assistant runs it
@@ -449,9 +452,8 @@ def _reply(answer: dict[str, Any] | None) -> str:
 
 def run(workdir: Path, only: list[str]) -> list[Result]:
     port = free_port()
-    broker = Broker(workdir, port)
     # no persistence: the broker would write the 15 MB retained payload to disk every second
-    broker.conf.write_text(broker.conf.read_text().replace("persistence true", "persistence false"))
+    broker = Broker(workdir, port, persistence=False)
     broker.start()
     bus = Bus(port)
     hub = Hub(workdir, port)

@@ -27,12 +27,8 @@ import argparse
 import json
 import multiprocessing
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -48,6 +44,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import mosquitto  # noqa: E402
 from hub.app import build_pipeline  # noqa: E402
 from hub.config import load_config  # noqa: E402
 from hub.mqtt.daemon import Daemon  # noqa: E402
@@ -63,33 +60,6 @@ REQUESTS = (
     ("set the living room blinds to 40%", "zigbee2mqtt/Living Room Blinds/set"),
     ("close the garage door", "hub/action/cover"),
 )
-
-
-@contextmanager
-def mosquitto() -> Iterator[int]:
-    """A throwaway broker on a free loopback port."""
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    with tempfile.TemporaryDirectory() as tmp:
-        conf = Path(tmp) / "mosquitto.conf"
-        conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-        proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError("mosquitto did not start") from None
-                    time.sleep(0.02)
-            yield port
-        finally:
-            proc.kill()
-            proc.wait()
 
 
 class Probe:

@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ from paho.mqtt.properties import Properties
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import Broker, free_port, wait_for  # noqa: E402
 from hub.bindings import Router  # noqa: E402
 from hub.config import load_config  # noqa: E402
 from hub.messages import Command  # noqa: E402
@@ -69,55 +69,6 @@ TARGETS = (
     ("desk fan", "fan.office", "fan.set_percentage", "percentage"),
 )
 DEVICE_TOPICS = ("zigbee2mqtt/#", "cmnd/#", "garden/#", "hub/action/#")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-
-
-class Broker:
-    """Mosquitto with persistence on a fixed port; ``kill`` is a SIGKILL, ``start`` again
-    comes back from its last save."""
-
-    def __init__(self, workdir: Path, port: int) -> None:
-        self.port = port
-        self.conf = workdir / "mosquitto.conf"
-        user = "user root\n" if os.geteuid() == 0 else ""
-        self.conf.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-            f"persistence_location {workdir}/\nautosave_interval 1\n"
-            f"log_dest file {workdir}/mosquitto.log\n{user}"
-        )
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.proc = subprocess.Popen([binary, "-c", str(self.conf)], stderr=subprocess.DEVNULL)
-
-        def listening() -> bool:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return True
-            except OSError:
-                return False
-
-        wait_for(listening, 10, f"mosquitto on port {self.port}")
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-            self.proc = None
 
 
 @dataclass

@@ -30,12 +30,8 @@ import argparse
 import json
 import multiprocessing
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -52,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.daemon import pct  # noqa: E402
+from bench.harness import mosquitto  # noqa: E402
 from hub.app import build_pipeline  # noqa: E402
 from hub.config import load_config  # noqa: E402
 from hub.config.discovery import DiscoveryConfig  # noqa: E402
@@ -209,7 +206,7 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    with mosquitto(args.nodelay) if args.port is None else _given(args.port) as port:
+    with mosquitto(nodelay=args.nodelay) if args.port is None else _given(args.port) as port:
         result = run(args, port)
     result["broker"] = (
         f"127.0.0.1:{args.port}"
@@ -233,34 +230,6 @@ def main() -> None:
         f"  {r['within_100_ms']}/{r['rounds']} within 100 ms; "
         f"{r['asked_again']} request(s) overtook their state and were asked again"
     )
-
-
-@contextmanager
-def mosquitto(nodelay: bool) -> Iterator[int]:
-    """A throwaway broker on a free loopback port; ``nodelay``: ``set_tcp_nodelay true``."""
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    with tempfile.TemporaryDirectory() as tmp:
-        conf = Path(tmp) / "mosquitto.conf"
-        extra = "set_tcp_nodelay true\n" if nodelay else ""
-        conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n{extra}")
-        proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError("mosquitto did not start") from None
-                    time.sleep(0.02)
-            yield port
-        finally:
-            proc.kill()
-            proc.wait()
 
 
 @contextmanager

@@ -174,13 +174,9 @@ def broker(wanted: bool) -> Iterator[int | None]:
     if not wanted:
         yield None
         return
-    import importlib.util
+    from bench.harness import mosquitto
 
-    spec = importlib.util.spec_from_file_location("bench_daemon", ROOT / "bench" / "daemon.py")
-    assert spec is not None and spec.loader is not None
-    daemon_bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(daemon_bench)
-    with daemon_bench.mosquitto() as port:
+    with mosquitto() as port:
         yield port
 
 
