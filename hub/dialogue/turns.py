@@ -48,6 +48,7 @@ _LOGGER = logging.getLogger(__name__)
 
 Ask = Callable[[Request, Registry], Reply]  # the tiers, validated: the pipeline's own answer
 NOTHING_DONE = "OK, nothing was done."
+MAX_POINTED = 4  # devices "it" or "them" may stand for (each is asked about on its own)
 NO_QUESTION = "There is no question of mine to answer; nothing was done."
 
 
@@ -155,6 +156,8 @@ class Dialogue:
         if areas or devices:
             return self._same_elsewhere(request, turn, registry, areas, devices)
         last = tuple(dict.fromkeys(e for c in turn.commands for e in c.entity_ids))
+        if len(last) > MAX_POINTED:  # "turn them off" after a whole floor: too vague to guess
+            return None
         merged: list[Command] = []
         tier = "none"
         for entity_id in last:
