@@ -286,8 +286,11 @@ def main() -> None:
     parser.add_argument(
         "--model", action="store_true", help="template requests beside a model request in flight"
     )
+    parser.add_argument(
+        "--nodelay", action="store_true", help="the broker with set_tcp_nodelay (no ACK waits)"
+    )
     args = parser.parse_args()
-    with mosquitto() if args.port is None else _given(args.port) as port:
+    with mosquitto(nodelay=args.nodelay) if args.port is None else _given(args.port) as port:
         result = run(args, port)
     if args.json:
         print(json.dumps(result))
