@@ -149,13 +149,16 @@ def load_backend(config: Config) -> LlamaBackend:
     """The embedded model (model.path, else the installed default), loaded now."""
     from hub.llm.llama import LlamaBackend
     from hub.modelstore import resolve_model_path
+    from hub.paths import default_data_dir
 
     path = resolve_model_path(config.model.path, config.data_dir)
+    data_dir = default_data_dir() if config.data_dir is None else config.data_dir
     return LlamaBackend(
         path,
         n_ctx=config.model.context,
         n_threads=config.model.threads or None,
         n_batch=config.model.batch,
+        state_dir=data_dir / "states",  # the evaluated prompt, so a restart skips it
     )
 
 

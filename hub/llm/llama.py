@@ -11,6 +11,8 @@ Why it is shaped this way:
   render to the same leading tokens on every request, and llama-cpp-python keeps those in its
   KV cache: only the user's request is evaluated per call. ``Generation.cached_tokens`` says how
   many prompt tokens were reused, so the effect can be measured instead of assumed.
+- With a ``state_dir``, an evaluated fixed prompt is saved there and loaded after a restart
+  instead of evaluated again (see :mod:`hub.llm.saved`): the first answer comes seconds sooner.
 - JSON schemas become GBNF grammars once per distinct schema (keyed by a hash of the schema)
   and are test-compiled against the vocabulary before first use, so a schema llama.cpp cannot
   parse fails with a clear error instead of a NULL sampler deep inside a request.
@@ -46,6 +48,7 @@ from hub.llm.chat import ChatTemplate
 from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
 from hub.llm.greedy import GrammarGreedy
+from hub.llm.saved import StateFiles, model_identity
 from hub.llm.states import PrefixStates, shared_length
 from hub.llm.tokens import LlamaTokens
 from hub.llm.trie import Hints, TokenTrie, decode
@@ -110,6 +113,7 @@ class LlamaBackend:
         fast_grammar: bool = True,
         draft: bool = True,
         gate: Gate | None = None,
+        state_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.model_path = Path(model_path)
         check_gguf(self.model_path)
@@ -123,11 +127,14 @@ class LlamaBackend:
         self.gate = gate or SHARED  # marks requests busy, so background writers wait
         self._greedy_sampler: GrammarGreedy | None = None
         self._prefixes: collections.OrderedDict[str, list[int]] = collections.OrderedDict()
-        self._states = PrefixStates()
         self._variants: dict[int, Any] | None = None
         start = time.perf_counter()
         self._llama: Llama | None = _load(self.model_path, n_ctx, self.n_threads, n_batch)
         self.load_ms = (time.perf_counter() - start) * 1000
+        files = None
+        if state_dir is not None:
+            files = self._state_files(Path(state_dir), n_ctx=n_ctx, n_batch=n_batch)
+        self._states = PrefixStates(files=files)
         self._template = ChatTemplate.for_model(self._llama, chat_template)
         log.info(
             "loaded %s in %.0f ms (n_ctx=%d, n_threads=%d, template=%s)",
@@ -339,16 +346,28 @@ class LlamaBackend:
             self._prefixes.move_to_end(key)
         return tokens
 
+    def _state_files(self, directory: Path, *, n_ctx: int, n_batch: int) -> StateFiles | None:
+        """Where evaluated prompts are kept across restarts (see hub.llm.saved)."""
+        try:
+            identity = model_identity(
+                self.model_path, n_ctx=n_ctx, n_batch=n_batch, n_threads=self.n_threads
+            )
+        except OSError as exc:
+            log.warning("Not saving evaluated prompts: cannot read %s: %s", self.model_path, exc)
+            return None
+        return StateFiles(directory, identity)
+
     def warm(self, prompt: Prompt) -> None:
-        """Evaluate the fixed prefix (system and examples) and one decode step; prepare the
-        vocabulary's case variants for constrained decoding."""
+        """Evaluate the fixed prefix (system and examples), or load it from the state
+        directory, and one decode step; prepare the vocabulary's case variants for
+        constrained decoding."""
         start = time.perf_counter()
         with self._lock:
             llm = self._open()
             tokens = self._prefix(llm, prompt)
             if not tokens:
                 return
-            self._states.switch(llm, tokens)
+            self._states.switch(llm, tokens, keep=True)  # saved on disk when evaluated
             llm.n_tokens = len(tokens) - 1  # the last token again: warms single-token steps
             llm.eval(tokens[-1:])
             self._case_variants(llm)
