@@ -94,12 +94,16 @@ LLM_REQUESTS = (
 )
 
 
+# The simulator's locks and garage door: discovery refuses security devices it is not told of
+SECURITY_DEVICES = "lock.hallway_front_door, lock.back_door, cover.garage_door"
+
+
 def home_config(rooms: list[str]) -> Config:
     areas = "\n".join(f"  - {{id: {slugify(r)}, name: {r}}}" for r in rooms)
     prefixes = ", ".join(f'"{r}/": {slugify(r)}' for r in rooms)
     return parse_config(
         f"areas:\n{areas}\nmqtt: {{host: 127.0.0.1}}\n"
-        f"discovery: {{areas: {{{prefixes}}}}}\n"
+        f"discovery: {{areas: {{{prefixes}}}, allow_security: [{SECURITY_DEVICES}]}}\n"
         "llm: {backend: embedded, max_candidates: 40}\n"
     )
 
