@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import mosquitto  # noqa: E402
+from bench.harness import receive as harness_receive  # noqa: E402
 from hub.app import build_pipeline  # noqa: E402
 from hub.config import load_config  # noqa: E402
 from hub.mqtt.daemon import Daemon  # noqa: E402
@@ -232,12 +233,7 @@ def run(args: argparse.Namespace, port: int) -> dict[str, Any]:
     child.start()
 
     def receive() -> Any:
-        if not ours.poll(args.seconds + 120):
-            raise SystemExit("the benchmark client stopped answering")
-        message = ours.recv()
-        if isinstance(message, Exception):
-            raise message
-        return message
+        return harness_receive(ours, args.seconds + 120)
 
     try:
         receive()  # warmed up

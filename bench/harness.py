@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +86,13 @@ def mosquitto(*, nodelay: bool = False) -> Iterator[int]:
             yield broker.port
         finally:
             broker.kill()
+
+
+def receive(conn: Connection, timeout: float) -> Any:
+    """The next message of a benchmark's client process; an exception it sent is raised here."""
+    if not conn.poll(timeout):
+        raise SystemExit("the benchmark client stopped answering")
+    message = conn.recv()
+    if isinstance(message, Exception):
+        raise message
+    return message

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.daemon import pct  # noqa: E402
-from bench.harness import mosquitto  # noqa: E402
+from bench.harness import mosquitto, receive  # noqa: E402
 from hub.app import build_pipeline  # noqa: E402
 from hub.config import load_config  # noqa: E402
 from hub.config.discovery import DiscoveryConfig  # noqa: E402
@@ -168,11 +168,7 @@ def run(args: argparse.Namespace, port: int) -> dict[str, Any]:
     )
     child.start()
     try:
-        if not ours.poll(300):
-            raise SystemExit("the benchmark client stopped answering")
-        result = ours.recv()
-        if isinstance(result, Exception):
-            raise result
+        result = receive(ours, 300)
     finally:
         child.join(10)
         daemon.stop(2)

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from wyoming.asr import Transcript  # noqa: E402
 from wyoming.client import AsyncTcpClient  # noqa: E402
 
+from bench.harness import receive as harness_receive  # noqa: E402
 from hub.app import build_pipeline  # noqa: E402
 from hub.bench import percentile  # noqa: E402
 from hub.config import WyomingConfig, load_config  # noqa: E402
@@ -111,12 +112,7 @@ def run(args: argparse.Namespace, mqtt_port: int | None) -> dict[str, Any]:
     child.start()
 
     def receive() -> Any:
-        if not ours.poll(600):
-            raise SystemExit("the benchmark client stopped answering")
-        message = ours.recv()
-        if isinstance(message, Exception):
-            raise message
-        return message
+        return harness_receive(ours, 600)
 
     try:
         receive()  # warmed up
