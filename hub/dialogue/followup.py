@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from hub.normalize import normalize_name
+from hub.normalize import names_any, normalize_name
 from hub.registry import Device, Registry
 
 
@@ -182,13 +182,6 @@ def with_target(text: str, name: str) -> tuple[str, ...]:
 
 def places_named(text: str, registry: Registry) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The areas and devices the text names: ("and the kitchen too" -> (("kitchen",), ()))."""
-    folded = f" {normalize_name(text)} "
-    areas = tuple(
-        a.id for a in registry.areas if any(f" {normalize_name(n)} " in folded for n in a.names)
-    )
-    devices = tuple(
-        d.entity_id
-        for d in registry.devices
-        if any(f" {normalize_name(n)} " in folded for n in d.names if normalize_name(n))
-    )
+    areas = tuple(a.id for a in registry.areas if names_any(text, a.names))
+    devices = tuple(d.entity_id for d in registry.devices if names_any(text, d.names))
     return areas, devices
