@@ -27,10 +27,13 @@ YES_WORDS = _set(
 YES_PHRASES = ("do it", "go ahead", "please do", "d accord", "por favor",
                "是", "是的", "好", "好的", "对", "确认", "はい", "ええ", "うん", "お願い",
                "네", "예", "응", "그래", "확인")  # fmt: skip
+# Not "stop": "stop the music" is a request, not an answer
 NO_WORDS = _set(
-    """no nope nah cancel stop never nein abbrechen nicht non annule annuler annulla
+    """no nope nah cancel never nein abbrechen nicht non annule annuler annulla
     cancela cancelar nee annuleer nao"""
 )
+# Words an answer may carry beside its yes or no ("ok do it", "yes please", "no thanks")
+_ANSWER_FILLER = _set("please thanks thank you do it that go ahead mind bitte merci gracias")
 NO_PHRASES = ("never mind", "nevermind", "don t", "dont",
               "不", "不要", "取消", "算了", "いいえ", "いや", "キャンセル",
               "아니", "아니요", "취소")  # fmt: skip
@@ -89,6 +92,15 @@ def yes_or_no(text: str) -> str | None:
     if words[0] in YES_WORDS or _has_phrase(opening, YES_PHRASES):
         return "yes"
     return None
+
+
+def bare_answer(text: str) -> bool:
+    """ "yes", "no thanks", "ok do it", "はい": an answer and nothing else to act on."""
+    if yes_or_no(text) is None:
+        return False
+    words = _words(text)
+    answer_words = YES_WORDS | NO_WORDS | _ANSWER_FILLER
+    return all(w in answer_words or not w.isascii() for w in words) and len(words) <= 4
 
 
 def spoken_digits(text: str) -> str:

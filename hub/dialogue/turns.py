@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from hub.dialogue.followup import (
+    bare_answer,
     chosen,
     places_named,
     points_back,
@@ -71,7 +72,7 @@ class Dialogue:
                 self._remember(key, request, final)
                 return final
             self.conversations.settled(key)  # a new request takes the question's place
-        elif _bare_answer(request.text):
+        elif bare_answer(request.text):
             # "yes" with no question open is no request: the model would read one into it
             return Reply(text=request.text, reply=NO_QUESTION, tier="dialogue", outcome="answered")
         reply = ask(request, registry)
@@ -243,11 +244,6 @@ class Dialogue:
         else:
             return
         self.conversations.asked(key, question)
-
-
-def _bare_answer(text: str) -> bool:
-    """ "yes", "no", "ok do it": an answer alone, with nothing else to act on."""
-    return yes_or_no(text) is not None and len(text.split()) <= 3
 
 
 def _first(request: Request) -> Request:

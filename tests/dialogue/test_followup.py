@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from hub.dialogue.followup import chosen, points_back, spoken_digits, with_target, yes_or_no
+from hub.dialogue.followup import (
+    bare_answer,
+    chosen,
+    points_back,
+    spoken_digits,
+    with_target,
+    yes_or_no,
+)
 from hub.registry import Registry
 
 LAMPS = ("light.bedroom_reading", "light.office_reading")
@@ -69,3 +76,12 @@ def test_points_back_and_with_target() -> None:
     assert not points_back("turn on the kitchen light")
     assert with_target("turn it off again", "Desk Lamp")[0] == "turn Desk Lamp off"
     assert "make Desk Lamp a bit brighter" in with_target("a bit brighter", "Desk Lamp")
+
+
+@pytest.mark.parametrize(
+    "text, bare",
+    [("yes", True), ("ok do it", True), ("no thanks", True), ("はい", True),
+     ("stop the music", False), ("yes open the garage", False), ("turn on the light", False)],
+)  # fmt: skip
+def test_bare_answer(text: str, bare: bool) -> None:
+    assert bare_answer(text) is bare

@@ -268,3 +268,15 @@ def test_a_bare_yes_with_no_question_open_asks_no_tier(
     reply = conversation(pipeline)(text)
     assert not reply.commands and not reply.pending and reply.tier == "dialogue"
     assert not fake.calls
+
+
+@pytest.mark.parametrize("text", ["stop the music", "stop vacuuming", "no lights in the garden"])
+def test_a_request_that_opens_like_an_answer_is_still_a_request(
+    pipeline: Pipeline, text: str
+) -> None:
+    """ "stop the music" reads like "no", but it asks for something: with no question open it
+    goes to the tiers, and with one open it is no answer to it."""
+    say = conversation(pipeline)
+    assert conversation(pipeline)(text).tier != "dialogue"
+    say("unlock the front door")
+    assert say("stop the music").reply != "OK, nothing was done."
