@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -240,6 +241,7 @@ def test_a_flood_of_discovery_configs_does_not_starve_the_household(
     # (and then the template tier) for each of them
     flood = 40
     answers = []
+    started = time.monotonic()
     with caplog.at_level(logging.INFO, logger="hub.mqtt.daemon"):
         for n in range(flood):
             config = {"name": f"Flood Switch {n}", "uniq_id": f"flood{n}", "cmd_t": f"f/{n}/set"}
@@ -252,6 +254,11 @@ def test_a_flood_of_discovery_configs_does_not_starve_the_household(
         )
     assert [a.get("error") for a in answers] == [None] * flood
     assert all(a["commands"] for a in answers) and len(on(bus, "radio/set")) == flood
+    elapsed = time.monotonic() - started
     rebuilds = [r for r in caplog.records if r.getMessage().startswith("The home changed")]
-    assert 1 <= len(rebuilds) <= flood // 4, len(rebuilds)  # coalesced, not one per request
+    # coalesced: at most one rebuild per rebuild_interval (what the throttle promises, however
+    # slow a loaded machine makes the 40 requests), and far fewer than one per request
+    interval = daemon.live.settings.rebuild_interval  # type: ignore[union-attr]
+    assert 1 <= len(rebuilds) <= 1 + elapsed / interval, (len(rebuilds), elapsed)
+    assert len(rebuilds) <= flood // 2, len(rebuilds)
     assert len(daemon.pipeline.registry.by_domain("switch")) == flood + 1
