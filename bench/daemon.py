@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness import mosquitto  # noqa: E402
 from bench.harness import receive as harness_receive  # noqa: E402
-from hub.app import build_pipeline  # noqa: E402
+from hub.app.build import build_pipeline  # noqa: E402
 from hub.config import load_config  # noqa: E402
 from hub.mqtt.daemon import Daemon  # noqa: E402
 

@@ -30,20 +30,23 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hub.app import build_tiers, make_request  # noqa: E402
+from hub.app.build import build_tiers  # noqa: E402
 from hub.config import Config, parse_config  # noqa: E402
-from hub.mqtt.live import LiveHome, Update  # noqa: E402
-from hub.normalize import slugify  # noqa: E402
-from hub.pipeline import Pipeline  # noqa: E402
-from hub.registry import Registry  # noqa: E402
-from hub.sim.homeassistant import ha_home  # noqa: E402
-from hub.sim.zigbee2mqtt import (  # noqa: E402
+from hub.integrations.homeassistant.sim import ha_home  # noqa: E402
+from hub.integrations.zigbee2mqtt.sim import (  # noqa: E402
     MORE_ROOMS,
     ROOMS,
     bridge_devices,
     bridge_groups,
     family_home,
 )
+from hub.mqtt.live import LiveHome, Update  # noqa: E402
+from hub.pipeline import (  # noqa: E402
+    Pipeline,
+    make_request,
+)
+from hub.registry import Registry  # noqa: E402
+from hub.text.fold import slugify  # noqa: E402
 from hub.tiers.base import Tier  # noqa: E402
 
 # Requests the template tier answers, each naming a device of the 20-device home.

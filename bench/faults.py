@@ -48,8 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import Broker, free_port, wait_for  # noqa: E402
-from hub.bindings import Router  # noqa: E402
 from hub.config import load_config  # noqa: E402
+from hub.integrations.router import Router  # noqa: E402
 from hub.messages import Command  # noqa: E402
 
 EXAMPLE = ROOT / "config.example.yaml"

@@ -15,9 +15,10 @@ import re
 import time
 from pathlib import Path
 
-from hub.app import build_tiers, make_request
+from hub.app.build import build_tiers
 from hub.bench import atoms_equal, command_atoms, load_case_file
 from hub.config import load_config
+from hub.pipeline import make_request
 from hub.tiers.llm import LLMTier
 from hub.validator import validate_all
 

@@ -17,9 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from hub.app import build_pipeline, make_request
+from hub.app.build import build_pipeline
 from hub.config import StoreConfig, load_config
-from hub.memory import Memory
+from hub.pipeline import make_request
+from hub.store.memory import Memory
 
 QUESTIONS = ("what's the wifi password?", "When are the bins collected?", "guest wifi name")
 REQUESTS = ("switch the telly off", "the garage should be shut")

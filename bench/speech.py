@@ -69,7 +69,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from hub.app import build_pipeline
+    from hub.app.build import build_pipeline
     from hub.config import load_config
     from hub.speech.audio import read_wav
     from hub.speech.service import GrammarCache, load_engine, to_request

@@ -51,11 +51,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from hub.app import build_pipeline, make_request
+    from hub.app.build import build_pipeline
     from hub.config import load_config
     from hub.llm.gate import SHARED
     from hub.llm.writer import LlamaWriter
     from hub.modelstore import resolve_model_path
+    from hub.pipeline import make_request
     from hub.summaries.sources import MemoryEvents
     from hub.summaries.summary import Inputs, Summarizer
     from tests.summaries.dayfixture import DAY, DAY_START, NAMES, day_events

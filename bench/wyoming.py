@@ -42,7 +42,7 @@ from wyoming.asr import Transcript  # noqa: E402
 from wyoming.client import AsyncTcpClient  # noqa: E402
 
 from bench.harness import receive as harness_receive  # noqa: E402
-from hub.app import build_pipeline  # noqa: E402
+from hub.app.build import build_pipeline  # noqa: E402
 from hub.bench import percentile  # noqa: E402
 from hub.config import WyomingConfig, load_config  # noqa: E402
 from hub.wyoming.agent import Agent, DaemonAgent, PipelineAgent  # noqa: E402

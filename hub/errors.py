@@ -54,3 +54,9 @@ class RequestError(HubError):
     """A request is malformed: empty, too long, not text."""
 
     code = "bad_request"
+
+
+class SpeechError(HubError):
+    """The speech model, the microphone or an audio file cannot be used; the message says why."""
+
+    code = "speech"

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from hub.messages import Command
-from hub.normalize import normalize_name
 from hub.registry import Registry
+from hub.text.fold import normalize_name
 
 _SPLIT = re.compile(
     r"^(?P<main>.+?)[\s,]+(?:except(?: for)?|but not|but|apart from|other than|excluding|"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from hub.dialogue.turns import Dialogue
 from hub.excluding import leave_out, split_exclusion
@@ -37,7 +37,7 @@ class NeedsModel(Exception):
 
 
 class Recorder(Protocol):
-    """Remembers each request and its reply (``hub.memory.Memory``)."""
+    """Remembers each request and its reply (``hub.store.memory.Memory``)."""
 
     def remember(self, request: Request, reply: Reply, registry: Registry) -> None: ...
 
@@ -208,3 +208,20 @@ def check_request(request: Request, registry: Registry) -> ErrorInfo | None:
     if request.area is not None and registry.area(request.area) is None:
         return ErrorInfo("unknown_area", f"Unknown area {request.area!r}.")
     return None
+
+
+def make_request(
+    registry: Registry,
+    text: str,
+    *,
+    area: str | None = None,
+    source: str = "cli",
+    states: Mapping[str, Mapping[str, Any]] | None = None,
+    request_id: str | None = None,
+) -> Request:
+    """A Request, with the area given by name or id turned into the area's id."""
+    area_id = area
+    if area:
+        found = registry.find_area(area)
+        area_id = found.id if found else area  # unknown areas are reported by the pipeline
+    return Request(text=text, area=area_id, source=source, states=dict(states or {}), id=request_id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from hub.normalize import normalize_name
+from hub.text.fold import normalize_name
 
 # Domains whose devices support only the features they list (a light without "brightness"
 # is on/off only). Devices of other domains that list no features support the whole domain.

@@ -9,5 +9,7 @@ echo "==> ruff" >&2
 .venv/bin/ruff format --check hub tests bench
 echo "==> mypy" >&2
 .venv/bin/mypy hub
+echo "==> import layers (lint-imports, contracts in pyproject.toml)" >&2
+.venv/bin/lint-imports
 echo "==> pytest" >&2
 exec .venv/bin/pytest "$@"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.app import build_pipeline
+from hub.app.build import build_pipeline
 from hub.config import Config, load_config
 from hub.pipeline import Pipeline
 from hub.registry import Registry

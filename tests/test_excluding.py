@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hub.app import make_request
 from hub.excluding import leave_out, split_exclusion
 from hub.messages import Command
-from hub.pipeline import Pipeline
+from hub.pipeline import Pipeline, make_request
 from hub.registry import Registry
 
 

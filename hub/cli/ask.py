@@ -11,11 +11,11 @@ from typing import IO, Any
 
 import click
 
-from hub.app import build_pipeline, find_config, make_request
+from hub.app.build import build_pipeline, find_config
 from hub.cli.options import config_option, tier_option
-from hub.memory import Memory
 from hub.messages import ErrorInfo, Reply
-from hub.pipeline import Pipeline
+from hub.pipeline import Pipeline, make_request
+from hub.store.memory import Memory
 
 JSONL_KEYS = ("text", "area", "state", "id", "conversation_id")
 MAX_CONVERSATION_ID = 128

@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from hub.app import build_pipeline, make_request
+from hub.app.build import build_pipeline
 from hub.bench import Outcome, Stats, by_tag, command_atoms, load_case_file, stats
 from hub.cli.options import tier_option
 from hub.config import Config, load_config
-from hub.pipeline import Pipeline
+from hub.pipeline import Pipeline, make_request
 
 
 @click.command("bench")

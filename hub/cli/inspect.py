@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from hub.app import find_config
+from hub.app.build import find_config
 from hub.cli.options import config_option
 from hub.config import load_config
-from hub.discovery.model import Rejection
+from hub.integrations.discovered import Rejection
 
 
 @click.command("devices")
@@ -32,7 +32,7 @@ def devices(config_path: str | None, as_json: bool, discover: float | None) -> N
     config = find_config(config_path)
     rejected: tuple[Rejection, ...] = ()
     if discover is not None:
-        from hub.discovery.snapshot import snapshot
+        from hub.mqtt.snapshot import snapshot
 
         look = snapshot(config, discover)
         registry, rejected = look.registry, look.rejected

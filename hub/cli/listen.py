@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from hub.app import build_pipeline, find_config
+from hub.app.build import build_pipeline, find_config
 from hub.cli.ask import format_reply
 from hub.cli.options import config_option, tier_option
 from hub.config import Config

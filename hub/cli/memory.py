@@ -8,10 +8,10 @@ from datetime import datetime
 
 import click
 
-from hub.app import find_config
+from hub.app.build import find_config
 from hub.cli.options import DURATION, config_option
-from hub.memory import Memory, database_path
 from hub.store import Event
+from hub.store.memory import Memory, database_path
 
 KINDS = ("request", "action", "error", "device", "message")
 

@@ -23,7 +23,7 @@ def config_option(func: F) -> F:
 
 
 def tier_option(func: F) -> F:
-    from hub.app import TIER_CHOICES
+    from hub.app.build import TIER_CHOICES
 
     return click.option(
         "--tier",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hub.app import find_config, make_writer
+from hub.app.build import find_config, make_writer
 from hub.cli.options import config_option
 from hub.config import Config, SummaryJob
 from hub.config.summaries import parse_window
@@ -49,7 +49,7 @@ def _source(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
 
 
 def open_store(config: Config) -> Store:
-    from hub.memory import database_path
+    from hub.store.memory import database_path
 
     return Store.open(database_path(config))
 

@@ -12,11 +12,11 @@ from types import FrameType
 
 import click
 
-from hub.app import LazyWriter, build_pipeline, find_config
+from hub.app.build import LazyWriter, build_pipeline, find_config
 from hub.cli.options import config_option, tier_option
 from hub.config import WyomingConfig
 from hub.config.wyoming import DEFAULT_URI, uri_problem
-from hub.memory import Memory
+from hub.store.memory import Memory
 from hub.systemd import notify
 
 _LOGGER = logging.getLogger(__name__)
@@ -81,7 +81,8 @@ def wyoming(
       hub wyoming --config config.yaml
       hub wyoming --uri tcp://127.0.0.1:10700 --no-zeroconf
     """
-    from hub.cli.run import _setup_logging, build_daemon
+    from hub.app.lifecycle import build_daemon
+    from hub.cli.run import setup_logging
     from hub.wyoming.agent import Agent, DaemonAgent, PipelineAgent
     from hub.wyoming.runner import load_asr, make_service
 
@@ -93,7 +94,7 @@ def wyoming(
         zeroconf=base.zeroconf if zeroconf is None else zeroconf,
         asr=base.asr if asr is None else asr,
     )
-    _setup_logging()
+    setup_logging()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -16,7 +16,7 @@ discovery:
 
 Without the section nothing is discovered, no state is followed and actions are not checked.
 ``statestream`` gives the devices bound to Home Assistant their real state
-(``hub.state.statestream``).
+(``hub.integrations.homeassistant.statestream``).
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from types import MappingProxyType
 
 from paho.mqtt.client import topic_matches_sub
 
-from hub.bindings.spec import topic_problem
+from hub.config.binding import topic_problem
 from hub.config.mqtt import MQTTConfig
 from hub.config.reader import Reader
-from hub.normalize import slugify
+from hub.text.fold import slugify
 
 # A 300-device home from the simulator's Zigbee2MQTT (hub.sim) is 0.9 MB of bridge/devices, a
 # 1000-device one 3.0 MB; real firmware describes a device in up to a few times more bytes.

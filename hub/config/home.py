@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.bindings.spec import BindingSpecError, parse_binding
+from hub.config.binding import BindingSpecError, parse_binding
 from hub.config.reader import Reader
-from hub.normalize import slugify
 from hub.registry import Area, Device, Floor, State
+from hub.text.fold import slugify
 
 
 def languages(top: Reader) -> tuple[str, ...]:

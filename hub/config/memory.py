@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.config.reader import Reader
-from hub.normalize import slugify
+from hub.text.fold import slugify
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub.bindings.spec import topic_problem
+from hub.config.binding import topic_problem
 from hub.config.reader import Reader
 
 MQTT_PROTOCOLS = ("5", "3.1.1")

@@ -11,8 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from hub.normalize import names_any, normalize_name
 from hub.registry import Device, Registry
+from hub.text.fold import names_any, normalize_name
 
 
 def _set(words: str) -> frozenset[str]:

@@ -1,5 +1,2 @@
-"""Learning the home from the MQTT bus: Zigbee2MQTT's bridge and Home Assistant discovery."""
-
-from hub.discovery.model import ORIGINS, Discovered, Rejection
-
-__all__ = ["ORIGINS", "Discovered", "Rejection"]
+"""Learning the home from the MQTT bus: merging what the integrations find with the config,
+guarding what a learnt device may do, and throttling rebuilds."""

@@ -13,7 +13,7 @@ politeness ("the", "please", "bitte") are skipped first, so "please unlock the d
 
 from __future__ import annotations
 
-from hub.normalize import normalize_name
+from hub.text.fold import normalize_name
 
 _WORDS = {
     "en": """turn switch set open close shut lock unlock unbolt start stop arm disarm activate

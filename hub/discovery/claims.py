@@ -20,7 +20,7 @@ from string import Template
 
 from paho.mqtt.client import topic_matches_sub
 
-from hub.bindings.spec import BindingSpecError, parse_binding
+from hub.config.binding import BindingSpecError, parse_binding
 from hub.registry import Device
 
 # What a device's fields give a custom topic template; any other placeholder is a whole level

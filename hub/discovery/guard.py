@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hub.bindings.mqtt_entity import MQTTEntityBinding
 from hub.config.discovery import DeviceOverride, DiscoveryConfig
 from hub.discovery.actionwords import action_word
 from hub.discovery.claims import (
@@ -37,11 +36,12 @@ from hub.discovery.claims import (
     zigbee2mqtt_claims,
     zigbee2mqtt_owner,
 )
-from hub.discovery.model import Discovered, Rejection
-from hub.normalize import normalize_name
+from hub.integrations.discovered import Discovered, Rejection
+from hub.integrations.homeassistant.entity import MQTTEntityBinding
+from hub.integrations.zigbee2mqtt.state import Z2MState
 from hub.registry import Area, Device, Floor
 from hub.security.policy import is_opening_cover
-from hub.state.zigbee2mqtt import Z2MState
+from hub.text.fold import normalize_name
 
 # Domains whose every device opens the home to someone, in words for the log
 SECURITY_DOMAINS = {"lock": "lock", "alarm_control_panel": "alarm panel"}

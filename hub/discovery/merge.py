@@ -22,15 +22,15 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from hub.bindings.base import Binding
-from hub.bindings.spec import BindingSpecError, parse_binding
+from hub.config.binding import BindingSpecError, parse_binding
 from hub.config.discovery import DeviceOverride, DiscoveryConfig
 from hub.discovery.guard import Guard
-from hub.discovery.model import Discovered, Rejection
+from hub.integrations.binding import Binding
+from hub.integrations.discovered import Discovered, Rejection
+from hub.integrations.state import StateSource
+from hub.integrations.tasmota.state import TasmotaState
+from hub.integrations.zigbee2mqtt.state import Z2MEntity, Z2MState
 from hub.registry import Area, Device, Floor, Registry, State
-from hub.state.base import StateSource
-from hub.state.tasmota import TasmotaState
-from hub.state.zigbee2mqtt import Z2MEntity, Z2MState
 
 _LOGGER = logging.getLogger(__name__)
 

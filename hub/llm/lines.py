@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from hub.errors import LLMError
 from hub.llm.backend import LLMBackend, Prompt
-from hub.llm.language import CommandLanguage
+from hub.llm.command_language import CommandLanguage
 from hub.llm.trie import TokenTrie
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ Why it is shaped this way:
   KV cache: only the user's request is evaluated per call. ``Generation.cached_tokens`` says how
   many prompt tokens were reused, so the effect can be measured instead of assumed.
 - With a ``state_dir``, an evaluated fixed prompt is saved there and loaded after a restart
-  instead of evaluated again (see :mod:`hub.llm.saved`): the first answer comes seconds sooner.
+  instead of evaluated again (see :mod:`hub.llm.saved_prompt`): the first answer comes seconds
+  sooner.
 - JSON schemas become GBNF grammars once per distinct schema (keyed by a hash of the schema)
   and are test-compiled against the vocabulary before first use, so a schema llama.cpp cannot
   parse fails with a clear error instead of a NULL sampler deep inside a request.
@@ -48,8 +49,8 @@ from hub.llm.chat import ChatTemplate
 from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
 from hub.llm.greedy import GrammarGreedy
-from hub.llm.saved import StateFiles, model_identity
-from hub.llm.states import PrefixStates, shared_length
+from hub.llm.prefix_cache import PrefixStates, shared_length
+from hub.llm.saved_prompt import StateFiles, model_identity
 from hub.llm.tokens import LlamaTokens
 from hub.llm.trie import Hints, TokenTrie, decode
 
@@ -129,7 +130,7 @@ class LlamaBackend:
         self._prefixes: collections.OrderedDict[str, list[int]] = collections.OrderedDict()
         self._variants: dict[int, Any] | None = None
         start = time.perf_counter()
-        self._llama: Llama | None = _load(self.model_path, n_ctx, self.n_threads, n_batch)
+        self._llama: Llama | None = load_llama(self.model_path, n_ctx, self.n_threads, n_batch)
         self.load_ms = (time.perf_counter() - start) * 1000
         files = None
         if state_dir is not None:
@@ -347,7 +348,7 @@ class LlamaBackend:
         return tokens
 
     def _state_files(self, directory: Path, *, n_ctx: int, n_batch: int) -> StateFiles | None:
-        """Where evaluated prompts are kept across restarts (see hub.llm.saved)."""
+        """Where evaluated prompts are kept across restarts (see hub.llm.saved_prompt)."""
         try:
             identity = model_identity(
                 self.model_path, n_ctx=n_ctx, n_batch=n_batch, n_threads=self.n_threads
@@ -441,7 +442,7 @@ def check_gguf(path: Path) -> None:
         )
 
 
-def _load(path: Path, n_ctx: int, n_threads: int, n_batch: int) -> Llama:
+def load_llama(path: Path, n_ctx: int, n_threads: int, n_batch: int) -> Llama:
     try:
         import llama_cpp
     except ImportError as exc:

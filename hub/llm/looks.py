@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from hub.normalize import normalize_name
+from hub.text.fold import normalize_name
 
 # Words that make a request about a light's look (one of them must be there).
 LIGHT_WORDS = frozenset(
@@ -18,7 +18,7 @@ LIGHT_WORDS = frozenset(
     | {"looks", "feel", "glow", "mood", "colour", "color", "ambience", "ambiance", "vibe"}
 )
 
-# A sight, season or mood -> a colour name of hub.llm.language (first match wins).
+# A sight, season or mood -> a colour name of hub.llm.command_language (first match wins).
 LOOKS: tuple[tuple[str, str], ...] = (
     ("candlelight", "warm white"),
     ("candle", "warm white"),

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 
 from hub.llm.backend import Prompt
+from hub.llm.command_language import COVER_NOUNS, NOTHING, CommandLanguage
 from hub.llm.glossary import gloss
-from hub.llm.language import COVER_NOUNS, NOTHING, CommandLanguage
 from hub.llm.looks import look_colour
 from hub.registry import Device, Registry
 

@@ -30,8 +30,8 @@ from hub.llm.backend import Prompt
 from hub.llm.chat import ChatTemplate
 from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
-from hub.llm.llama import _load, check_gguf, default_threads
-from hub.llm.states import shared_length
+from hub.llm.llama import check_gguf, default_threads, load_llama
+from hub.llm.prefix_cache import shared_length
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -93,7 +93,7 @@ class LlamaWriter:
             self._template = share.template
         else:
             check_gguf(self.model_path)
-            loaded = _load(self.model_path, n_ctx, threads, PROMPT_STEP * 4)
+            loaded = load_llama(self.model_path, n_ctx, threads, PROMPT_STEP * 4)
             self._llama = loaded
             self._template = ChatTemplate.for_model(loaded, chat_template)
         self._fresh = False  # the context's logits are those of its last token, still unused

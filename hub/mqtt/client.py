@@ -26,9 +26,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hub.bindings.base import OutMessage
 from hub.config import MQTTConfig
 from hub.errors import HubError
+from hub.integrations.binding import OutMessage
 from hub.mqtt.freshness import Anchor, probe_interval
 from hub.mqtt.inbound import Inbound
 

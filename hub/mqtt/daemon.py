@@ -33,30 +33,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from hub.app import make_request
-from hub.bindings import BindingError, BindingSettings, OutMessage, Router
 from hub.config import MQTTConfig
 from hub.config.discovery import DiscoveryConfig
 from hub.excluding import leave_out
+from hub.integrations.router import BindingError, BindingSettings, OutMessage, Router
 from hub.messages import Command, ErrorInfo, Reply, Request
 from hub.mqtt.admission import Admission, Verdict
-from hub.mqtt.answers import Answer, Destination, destination, error_reply, reply_to_command
+from hub.mqtt.announce import announcements, last_request
 from hub.mqtt.confirm import Answerer, Delivery
 from hub.mqtt.dedupe import Deduper
 from hub.mqtt.device_topics import DeviceTopics, device_topics
-from hub.mqtt.discovery import announcements, last_request
+from hub.mqtt.envelopes import Answer, Destination, destination, error_reply, reply_to_command
 from hub.mqtt.inbound import Inbound, Parsed, parse_command, parse_request, peek_envelope
 from hub.mqtt.live import LiveHome, Update
 from hub.mqtt.modelworker import Job, ModelWorker
 from hub.mqtt.outcomes import action_events, checked_reply, without_unavailable
+from hub.mqtt.record import Recorder
 from hub.mqtt.topics import COMMAND, REQUEST, Origin, Topics
-from hub.pipeline import NeedsModel, Pipeline
+from hub.pipeline import NeedsModel, Pipeline, make_request
 from hub.registry import State
 from hub.security.policy import SecurityPolicy
 from hub.store.db import Store
 from hub.store.events import Event
 from hub.store.request_ids import RequestIds
-from hub.summaries.record import Recorder
 from hub.verify import Check, Ticket, Verifier, expectation
 
 _LOGGER = logging.getLogger(__name__)

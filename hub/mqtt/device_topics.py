@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from string import Template
 from typing import Any
 
-from hub.bindings import Router
-from hub.bindings.custom import CustomBinding
-from hub.bindings.mqtt_entity import MQTTEntityBinding
-from hub.bindings.zigbee2mqtt import Zigbee2MQTTBinding
+from hub.integrations.custom.binding import CustomBinding
+from hub.integrations.homeassistant.entity import MQTTEntityBinding
+from hub.integrations.router import Router
+from hub.integrations.zigbee2mqtt.binding import Zigbee2MQTTBinding
 from hub.registry import Device
 
 

@@ -18,7 +18,8 @@ come in any order) are kept, and read once the device is known.
 
 With ``discovery.statestream``, Home Assistant's ``mqtt_statestream`` gives its state to each
 device that has no other: a config device bound to Home Assistant, or an HA discovery entity
-without a state topic (``hub.state.statestream`` says why the others keep their own). Each such
+without a state topic (``hub.integrations.homeassistant.statestream`` says why the others keep
+their own). Each such
 device is subscribed to on its own (``<base>/<domain>/<object_id>/+``), so the rest of HA's
 entities never reach hub, and the subscription made when a device appears brings its retained
 state. A message about any other entity is ignored: statestream is state, never discovery.
@@ -33,21 +34,25 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hub.bindings.spec import BindingSpecError, parse_binding
+from hub.config.binding import BindingSpecError, parse_binding
 from hub.config.discovery import DiscoveryConfig
-from hub.discovery.homeassistant import DiscoveryPayloadError, is_config_topic, parse_config
 from hub.discovery.merge import Built, Home
-from hub.discovery.model import Discovered, Rejection
 from hub.discovery.throttle import Throttle
-from hub.discovery.zigbee2mqtt import (
+from hub.integrations.discovered import Discovered, Rejection
+from hub.integrations.homeassistant.discovery import (
+    DiscoveryPayloadError,
+    is_config_topic,
+    parse_config,
+)
+from hub.integrations.homeassistant.statestream import MAX_ATTRIBUTES, Ignored, Statestream
+from hub.integrations.state import StateSource
+from hub.integrations.zigbee2mqtt.discovery import (
     Zigbee2MQTTError,
     member_index,
     parse_devices,
     parse_groups,
 )
 from hub.registry import Registry, State
-from hub.state.base import StateSource
-from hub.state.statestream import MAX_ATTRIBUTES, Ignored, Statestream
 
 _LOGGER = logging.getLogger(__name__)
 

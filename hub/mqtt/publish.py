@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from hub.bindings import BindingError, BindingSettings, Router
 from hub.config import Config, MQTTConfig
 from hub.errors import ConfigError, HubError
+from hub.integrations.router import BindingError, BindingSettings, Router
 from hub.messages import ErrorInfo, Reply, Request
 from hub.mqtt.client import MQTTLink, default_client_id
 from hub.pipeline import Pipeline

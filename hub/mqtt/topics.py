@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from hub.bindings.spec import topic_problem
 from hub.config import MQTTConfig
+from hub.config.binding import topic_problem
 
 REQUEST, COMMAND = "request", "command"
 # Topics of other systems an answer must never land on: device commands and states of Tasmota

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from hub.normalize import strip_accents
+from hub.text.fold import strip_accents
 
 # Folded (lower case, no accents) whole words that negate a verb, per language.
 _WORDS: dict[str, frozenset[str]] = {

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 from hub.config.security import SecurityConfig
 from hub.messages import Command
-from hub.normalize import normalize_name
 from hub.registry import Device, Registry
+from hub.text.fold import normalize_name
 
 OPENING_COVER_CLASSES = frozenset({"garage", "door", "gate"})
 # Names that say a cover is a way into the home, when its device class does not say it.

@@ -13,8 +13,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from hub.sim.homeassistant import PREFIX, SimEntity, ha_home
-from hub.sim.zigbee2mqtt import SimDevice, bridge_devices, bridge_groups, family_home
+from hub.integrations.homeassistant.sim import PREFIX, SimEntity, ha_home
+from hub.integrations.zigbee2mqtt.sim import SimDevice, bridge_devices, bridge_groups, family_home
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hub.speech.engine import SpeechError
+from hub.errors import SpeechError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -66,14 +66,14 @@ def read_wav(path: str | Path, rate: int) -> Audio:
     if channels < 1 or source_rate < 1000:
         raise AudioError(f"{file}: {channels} channel(s) at {source_rate} Hz is not audio")
     usable = len(frames) - len(frames) % (width * channels)
-    samples = _to_float(frames[:usable], width).reshape(-1, channels).mean(axis=1)
+    samples = to_float(frames[:usable], width).reshape(-1, channels).mean(axis=1)
     if not len(samples):
         raise AudioError(f"{file}: holds no audio")
     out = Resampler(source_rate, rate).process(samples.astype(np.float32), final=True)
     return Audio(to_pcm16(out), rate)
 
 
-def _to_float(frames: bytes, width: int) -> Samples:
+def to_float(frames: bytes, width: int) -> Samples:
     """PCM bytes as float samples on the 16-bit scale."""
     import numpy as np
 

@@ -13,15 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from hub.errors import HubError
+from hub.errors import SpeechError
 
 _LOGGER = logging.getLogger(__name__)
-
-
-class SpeechError(HubError):
-    """The speech model, the microphone or an audio file cannot be used; the message says why."""
-
-    code = "speech"
 
 
 @dataclass(frozen=True)

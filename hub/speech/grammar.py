@@ -166,9 +166,9 @@ def build_grammar(
 ) -> Grammar:
     """The grammar for ``registry`` in ``language``; ``vocabulary`` is the model's words."""
     if intents is None:
-        from hub.tiers.templates import PROJECT_INTENTS_DIR, _load_intents
+        from hub.tiers.templates import PROJECT_INTENTS_DIR, load_intents
 
-        intents = _load_intents(language, [PROJECT_INTENTS_DIR, *intent_dirs])
+        intents = load_intents(language, [PROJECT_INTENTS_DIR, *intent_dirs])
     home = _home_phrases(registry)
     extra = list(extra_phrases)
     numbers = _numbers(intents, registry, language, number_step)

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from hub.speech.engine import SpeechError
+from hub.errors import SpeechError
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from hub.config import Config
 from hub.config.speech import SpeechConfig
+from hub.errors import SpeechError
 from hub.messages import ErrorInfo, Reply, Request
 from hub.registry import Registry
-from hub.speech.engine import Engine, SpeechError, VoskEngine
+from hub.speech.engine import Engine, VoskEngine
 from hub.speech.grammar import Grammar, build_grammar
 from hub.speech.listener import Listener, ListenSettings, Utterance
 
@@ -127,10 +128,10 @@ class GrammarCache:
 
     def _load_intents(self) -> Any:
         if self._intents is None:
-            from hub.tiers.templates import PROJECT_INTENTS_DIR, _load_intents
+            from hub.tiers.templates import PROJECT_INTENTS_DIR, load_intents
 
             intents = copy.copy(
-                _load_intents(self.language, [PROJECT_INTENTS_DIR, *self.intent_dirs])
+                load_intents(self.language, [PROJECT_INTENTS_DIR, *self.intent_dirs])
             )
             wanted = set(self.settings.grammar_intents)
             intents.intents = {k: v for k, v in intents.intents.items() if k in wanted}

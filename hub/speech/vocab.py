@@ -12,7 +12,7 @@ import struct
 from pathlib import Path
 from typing import BinaryIO
 
-from hub.speech.engine import SpeechError
+from hub.errors import SpeechError
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from hub import __version__
-from hub.mqtt.discovery import SUMMARY_CHARS, Announcement, node_id
+from hub.mqtt.announce import SUMMARY_CHARS, Announcement, node_id
 from hub.summaries.summary import Summary
 
 

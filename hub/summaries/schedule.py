@@ -9,21 +9,11 @@ into one (within an hour). The model is shared with requests; the writer yields 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from hub.app import make_writer
-from hub.config import Config, SummaryJob
-from hub.errors import HubError
-from hub.llm.writer import TextWriter
-from hub.mqtt.discovery import Announcement
-from hub.store import Store
-from hub.summaries.delivery import sensor_announcement
-from hub.summaries.record import Recorder
-from hub.summaries.service import Delivery, SummaryService
-
-if TYPE_CHECKING:
-    from hub.mqtt.daemon import Daemon
+from hub.config import SummaryJob
+from hub.mqtt.record import Recorder
+from hub.summaries.service import SummaryService
 
 log = logging.getLogger(__name__)
 
@@ -90,60 +80,3 @@ class SummaryScheduler:
             self._scheduler.shutdown(wait=False)
         if self.recorder is not None:
             self.recorder.stop()
-
-
-def start_summaries(
-    config: Config,
-    daemon: Daemon,
-    store: Store | None,
-    writer: Callable[[], TextWriter] | None = None,
-) -> SummaryScheduler | None:
-    """``hub run``: schedule the configured jobs, publishing through the daemon's link.
-
-    Call it before ``daemon.start()``: the writer is loaded here (llama.cpp points the
-    process's stdout and stderr at /dev/null while a model loads). The daemon's link subscribes
-    to ``record_topics`` and the daemon hands their messages to the recorder. Summaries made
-    before the broker is connected are published once it is. None when there are neither jobs
-    nor topics to record.
-    """
-    settings = config.summaries
-    recorder = None
-    if settings.record_topics and store is not None:
-        recorder = Recorder(store, settings.record_topics)
-        daemon.recorder = recorder  # the daemon hands the messages over
-        subscribe = getattr(daemon.link, "subscribe", None)  # MQTTLink: now and on reconnects
-        if subscribe is not None:
-            subscribe(list(recorder.topics))
-        recorder.start()
-    if not settings.jobs and recorder is None:
-        return None
-    mqtt = daemon.settings
-    announcements: tuple[Announcement, ...] = ()
-    if mqtt.discovery:
-        announcements = tuple(
-            sensor_announcement(
-                job.name,
-                prefix=mqtt.prefix,
-                discovery_prefix=mqtt.discovery_prefix,
-                client_id=daemon.link.client_id,
-                status_topic=daemon.topics.status,
-            )
-            for job in settings.jobs
-        )
-    service = SummaryService(
-        settings,
-        events=store,
-        store=store,
-        writer=writer or (lambda: make_writer(config)),
-        names={d.entity_id: d.name for d in daemon.pipeline.registry.devices},
-        deliver=Delivery(daemon.link, mqtt.prefix, announcements),
-    )
-    if any(job.llm for job in settings.jobs):
-        try:  # now, not in a job: llama.cpp silences stdout and stderr while a model loads
-            service.writer()
-        except HubError as exc:
-            log.warning("summaries will be written without the model: %s", exc)
-    scheduler = SummaryScheduler(service, recorder)
-    scheduler.start()
-    service.flush()  # the discovery configs, if the broker is there already
-    return scheduler

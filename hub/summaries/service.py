@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from hub.config import SummariesConfig, SummaryJob
 from hub.errors import HubError
 from hub.llm.writer import TextWriter
-from hub.mqtt.discovery import Announcement
+from hub.mqtt.announce import Announcement
 from hub.store import Store
 from hub.summaries import delivery
 from hub.summaries import store as summary_store

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from hub.errors import HubError, LLMError
 from hub.llm.writer import TextWriter
+from hub.mqtt.record import topic_matches
 from hub.summaries import logs as logfiles
 from hub.summaries.check import FactChecker, numbers_in, sentences
 from hub.summaries.facts import Facts, FactsCollector, LogFacts, Notable
-from hub.summaries.record import topic_matches
 from hub.summaries.render import (
     busiest_sentence,
     facts_lines,

@@ -8,10 +8,10 @@ states are never served from the cache: their meaning may depend on those states
 
 from __future__ import annotations
 
-from hub.answers.language import detect_language
 from hub.messages import Request
 from hub.registry import Registry
 from hub.store import AnswerCache, DecisionCache
+from hub.text.detect import detect_language
 from hub.tiers.base import TierResult
 
 

@@ -7,7 +7,7 @@ vacuum"): the LLM tier asks the model again without it, and asks the person rath
 it. A request that names nothing the home knows is not checked: "I'm cold" may mean any
 thermostat.
 
-Names match as whole words after normalization (``hub.normalize.names_any``); a typo is not a
+Names match as whole words after normalization (``hub.text.fold.names_any``); a typo is not a
 mention, so it is never held against a line.
 
 Values are grounded too: a line that sets a level ("set TV volume to 30") when the request says
@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hub.messages import Command
-from hub.normalize import names_any, normalize_name
 from hub.registry import Device, Registry
+from hub.text.fold import names_any, normalize_name
 
 # Words that point at a domain, for choosing candidates in large homes.
 DOMAIN_WORDS = {

@@ -1,7 +1,8 @@
 """The LLM tier: what the templates miss, answered by a small model that cannot go off the rails.
 
 The model writes lines of the command language generated from the live registry (see
-``hub.llm.language``): it can only name devices that exist, verbs their domain has and settings
+``hub.llm.command_language``): it can only name devices that exist, verbs their domain has and
+settings
 their features allow. Each line maps back to exact commands; the validator checks the values, and
 a refused line is excluded and the model asked once more. When the home has more devices than
 ``max_candidates``, the devices the request mentions (names, areas, floors, kinds; fuzzy) are
@@ -21,13 +22,13 @@ from dataclasses import dataclass, replace
 from hub.errors import HubError
 from hub.llm import glossary
 from hub.llm.backend import Prompt
-from hub.llm.language import DOMAIN_FORMS, NOTHING, CommandLanguage, build_language
+from hub.llm.command_language import DOMAIN_FORMS, NOTHING, CommandLanguage, build_language
 from hub.llm.lines import LineAnswer, LineModel
 from hub.llm.prompt import build_prompt, user_message
 from hub.messages import Command, ErrorInfo, Request
-from hub.normalize import normalize_name
 from hub.registry import Device, Registry
 from hub.replies import describe
+from hub.text.fold import normalize_name
 from hub.tiers.base import TierResult
 from hub.tiers.grounding import DOMAIN_WORDS, Mentions, invents, said_values
 from hub.validator import validate

@@ -60,7 +60,7 @@ class TemplateTier:
         self.languages = tuple(languages)
         self.on_demand = on_demand
         self._dirs = [PROJECT_INTENTS_DIR, *extra_dirs]
-        self._langs = [_Language(code, _load_intents(code, self._dirs)) for code in self.languages]
+        self._langs = [_Language(code, load_intents(code, self._dirs)) for code in self.languages]
         self._lock = threading.Lock()
         self._tried: set[str] = set(self.languages)  # codes loaded, or found to have none
 
@@ -136,7 +136,7 @@ class TemplateTier:
             self._tried.add(code)
         started = time.monotonic()
         try:
-            lang = _Language(code, _load_intents(code, self._dirs), on_demand=True)
+            lang = _Language(code, load_intents(code, self._dirs), on_demand=True)
         except ConfigError as exc:
             _LOGGER.warning("A request in %s, but its templates do not load: %s", code, exc)
             return None
@@ -206,7 +206,7 @@ def _intents_code(language: str) -> str | None:
     return next((k for k in known if k.split("-")[0] == language), None)
 
 
-def _load_intents(language: str, dirs: Sequence[Path]) -> Any:
+def load_intents(language: str, dirs: Sequence[Path]) -> Any:
     from hassil import Intents
     from hassil.util import merge_dict
     from home_assistant_intents import get_intents

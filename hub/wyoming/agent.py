@@ -16,8 +16,8 @@ from hub.messages import ErrorInfo, Reply, Request
 from hub.pipeline import Pipeline
 
 if TYPE_CHECKING:
-    from hub.mqtt.answers import Answer
     from hub.mqtt.daemon import Daemon
+    from hub.mqtt.envelopes import Answer
 
 _LOGGER = logging.getLogger(__name__)
 

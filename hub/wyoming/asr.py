@@ -129,7 +129,7 @@ class VoskStream:
         self._full = False
 
     def feed(self, chunk: AudioChunk) -> None:
-        from hub.speech.audio import _to_float, to_pcm16
+        from hub.speech.audio import to_float, to_pcm16
 
         if self._seconds >= MAX_SECONDS:
             if not self._full:
@@ -141,7 +141,7 @@ class VoskStream:
         self._rest = data[usable:]
         if not usable:
             return
-        mono = _to_float(data[:usable], chunk.width).reshape(-1, chunk.channels).mean(axis=1)
+        mono = to_float(data[:usable], chunk.width).reshape(-1, chunk.channels).mean(axis=1)
         self._seconds += len(mono) / chunk.rate
         samples = self._resampler.process(mono.astype("float32"))
         if len(samples):

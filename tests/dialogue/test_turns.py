@@ -9,7 +9,7 @@ from itertools import count
 
 import pytest
 
-from hub.app import build_tiers
+from hub.app.build import build_tiers
 from hub.config import Config
 from hub.config.security import SecurityConfig
 from hub.dialogue.store import Conversations

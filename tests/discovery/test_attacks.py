@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from hub.app import build_pipeline
+from hub.app.build import build_pipeline
 from hub.config import Config, parse_config
-from hub.discovery.model import Rejection
+from hub.integrations.discovered import Rejection
+from hub.integrations.zigbee2mqtt.sim import bridge_devices, family_home
 from hub.mqtt.daemon import Daemon
-from hub.sim.zigbee2mqtt import bridge_devices, family_home
 from tests.mqtt.conftest import Broker, Client, mqtt_settings, wait_until
 
 HOME = """

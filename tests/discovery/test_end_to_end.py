@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hub.app import build_pipeline
+from hub.app.build import build_pipeline
 from hub.config import Config, parse_config
 from hub.mqtt.daemon import Daemon
 from hub.sim.runner import Simulator

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from hub.config.discovery import DeviceOverride, DiscoveryConfig
-from hub.discovery.homeassistant import parse_config
 from hub.discovery.merge import Built, Home
-from hub.discovery.zigbee2mqtt import parse_devices
+from hub.integrations.homeassistant.discovery import parse_config
+from hub.integrations.homeassistant.sim import ha_home
+from hub.integrations.zigbee2mqtt.discovery import parse_devices
+from hub.integrations.zigbee2mqtt.sim import bridge_devices, family_home
 from hub.registry import Area, Device
-from hub.sim.homeassistant import ha_home
-from hub.sim.zigbee2mqtt import bridge_devices, family_home
 
 AREAS = (Area("kitchen", "Kitchen"), Area("garage", "Garage"))
 CONFIG = (

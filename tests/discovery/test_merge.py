@@ -6,9 +6,9 @@ from types import MappingProxyType
 
 from hub.config.discovery import DeviceOverride, DiscoveryConfig
 from hub.discovery.merge import Home
-from hub.discovery.zigbee2mqtt import parse_devices
+from hub.integrations.zigbee2mqtt.discovery import parse_devices
+from hub.integrations.zigbee2mqtt.sim import bridge_devices, family_home
 from hub.registry import Area, Device, State
-from hub.sim.zigbee2mqtt import bridge_devices, family_home
 
 AREAS = (Area("kitchen", "Kitchen"), Area("hall", "Hall"))
 CONFIG_DEVICES = (

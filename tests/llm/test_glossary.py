@@ -10,8 +10,8 @@ import yaml
 
 from hub.config import load_config
 from hub.llm.backend import Generation, Prompt
+from hub.llm.command_language import build_language
 from hub.llm.glossary import GlossaryError, available, gloss, load, parse, read
-from hub.llm.language import build_language
 from hub.llm.lines import SchemaLines
 from hub.llm.prompt import build_prompt, user_message
 from hub.messages import Request

@@ -28,7 +28,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from hub.app import build_pipeline
+from hub.app.build import build_pipeline
 from hub.config import Config, MQTTConfig
 from hub.config.security import SecurityConfig
 from hub.mqtt.daemon import Daemon

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from hub.bindings import OutMessage
 from hub.config import Config, MQTTConfig
+from hub.integrations.router import OutMessage
 from hub.messages import Command, Reply, Request
 from hub.mqtt import daemon as daemon_module
 from hub.mqtt.daemon import Daemon

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from hub.bindings import BindingSettings, Router
-from hub.bindings.mqtt_entity import MQTTEntityBinding
+from hub.integrations.homeassistant.entity import MQTTEntityBinding
+from hub.integrations.router import BindingSettings, Router
 from hub.mqtt.device_topics import device_topics
 from hub.mqtt.freshness import UNKNOWN, Anchor, deadline, expired_message
 from hub.mqtt.inbound import Inbound

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from hub.mqtt.announce import announcements, last_request, node_id
 from hub.mqtt.dedupe import Deduper
-from hub.mqtt.discovery import announcements, last_request, node_id
 from hub.mqtt.inbound import parse_command, parse_request, peek_envelope
 from hub.mqtt.topics import Topics
 

@@ -10,9 +10,9 @@ from types import MappingProxyType
 import pytest
 
 from hub.config.discovery import DiscoveryConfig
+from hub.integrations.zigbee2mqtt.sim import bridge_devices, family_home
 from hub.mqtt.live import LiveHome, Update
 from hub.registry import Area, Device, Registry
-from hub.sim.zigbee2mqtt import bridge_devices, family_home
 
 SETTINGS = DiscoveryConfig(areas=MappingProxyType({"Kitchen/": "kitchen"}))
 

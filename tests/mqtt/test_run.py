@@ -22,12 +22,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from hub.app import make_request
 from hub.config import Config, load_config
 from hub.errors import ConfigError, HubError
 from hub.mqtt import publish as publish_module
 from hub.mqtt.publish import publishing
-from hub.pipeline import Pipeline
+from hub.pipeline import Pipeline, make_request
 from hub.store import Store
 from tests.conftest import EXAMPLE_CONFIG
 from tests.llm.conftest import model_path  # noqa: F401  (the real model, for one test)

@@ -479,7 +479,7 @@ def test_a_private_answer_is_told_only_on_the_requesters_own_topic(
     refused."""
     from dataclasses import replace
 
-    from hub.app import build_pipeline
+    from hub.app.build import build_pipeline
 
     config = replace(example_config, llm=replace(example_config.llm, backend="off"))
     start_daemon(build_pipeline(config, "auto"))

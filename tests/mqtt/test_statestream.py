@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from hub.app import build_pipeline
+from hub.app.build import build_pipeline
 from hub.config import Config
 from hub.config.discovery import DiscoveryConfig
 from hub.mqtt.daemon import Daemon

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from hub.app import build_pipeline
+from hub.app.build import build_pipeline
 from hub.config import parse_config
 from hub.errors import ConfigError
-from hub.memory import PRIVATE_REPLY, request_event
 from hub.messages import Request
+from hub.store.memory import PRIVATE_REPLY, request_event
 
 HOME = """
 areas: [{id: hallway, name: Hallway}]

@@ -65,7 +65,7 @@ def test_a_wake_phrase_the_model_cannot_say_stops_the_start(
     engine,
     korean_config: Config,  # type: ignore[no-untyped-def]
 ) -> None:
-    from hub.speech.engine import SpeechError
+    from hub.errors import SpeechError
 
     settings = replace(korean_config.speech, mode="wake", wake_phrase="뷁뛟 허브")
     with pytest.raises(SpeechError, match=r"wake_phrase.*뷁뛟"):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.app import build_pipeline
+from hub.app.build import build_pipeline
 from hub.config import Config, load_config
 from hub.mqtt.daemon import Daemon
 from hub.speech.listener import Utterance

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from hub.app.lifecycle import start_summaries
 from hub.config import Config, SummariesConfig, SummaryJob
 from hub.mqtt.daemon import Daemon
 from hub.store import Store
 from hub.summaries import store as summary_store
-from hub.summaries.schedule import SummaryScheduler, start_summaries
+from hub.summaries.schedule import SummaryScheduler
 from tests.mqtt.conftest import Client, wait_until
 from tests.summaries.dayfixture import DAY, day_events
 

@@ -20,7 +20,7 @@ T0 = 1_764_374_400.0  # 2025-11-29 00:00 UTC
 
 LOG = """\
 2025-11-28 23:59:59,000 ERROR hub.mqtt: before the window
-2025-11-29 00:00:01,000 INFO hub.app: hub is running
+2025-11-29 00:00:01,000 INFO hub.app.build: hub is running
 2025-11-29 01:00:00,000 WARNING hub.store: database is slow (312 ms)
 2025-11-29 02:00:00,000 ERROR hub.mqtt: lost the broker after 31 s
 Traceback (most recent call last):

@@ -3,7 +3,7 @@ choice that cannot do the action is no choice."""
 
 from __future__ import annotations
 
-from hub.app import build_tiers
+from hub.app.build import build_tiers
 from hub.config import parse_config
 from hub.messages import Request
 from hub.pipeline import Pipeline

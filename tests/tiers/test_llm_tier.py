@@ -8,7 +8,7 @@ import pytest
 
 from hub.errors import ModelError
 from hub.llm.backend import Prompt
-from hub.llm.language import CommandLanguage
+from hub.llm.command_language import CommandLanguage
 from hub.llm.lines import LineAnswer
 from hub.messages import Request
 from hub.pipeline import Pipeline

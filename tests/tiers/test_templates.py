@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from hub.app import build_pipeline, make_request
+from hub.app.build import build_pipeline
 from hub.config import parse_config
-from hub.pipeline import Pipeline
+from hub.pipeline import Pipeline, make_request
 
 _conversations = count(1)
 

@@ -23,7 +23,7 @@ from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
 
 from hub.messages import Reply, Request
-from hub.mqtt.answers import Answer
+from hub.mqtt.envelopes import Answer
 from hub.wyoming.agent import DaemonAgent, PipelineAgent
 from hub.wyoming.asr import Heard
 from hub.wyoming.service import match_language

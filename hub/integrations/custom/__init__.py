@@ -1,0 +1,1 @@
+"""Custom devices: a topic template and payload templates from the config."""

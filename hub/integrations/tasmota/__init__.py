@@ -1,0 +1,1 @@
+"""Tasmota: the ``cmnd/<topic>/<Command>`` binding and ``stat``/``tele`` states."""

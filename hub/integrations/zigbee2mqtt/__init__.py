@@ -1,0 +1,1 @@
+"""Zigbee2MQTT: discovery from the bridge, device states, the set-topic binding, a simulator."""

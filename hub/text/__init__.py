@@ -1,0 +1,1 @@
+"""Human-language text, one toolkit for every tier: folding, language detection, number words."""

@@ -1,0 +1,86 @@
+"""The command language: every line parses to commands the validator accepts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from hub.llm.command_language import NOTHING, build_language, device_labels
+from hub.registry import Area, Device, Registry
+from hub.validator import validate
+
+
+def test_every_line_of_the_example_home_validates(registry: Registry) -> None:
+    language = build_language(registry)
+    assert len(language.lines) > 1000
+    for line, commands in language.lines.items():
+        for command in commands:
+            checked = validate(command, registry)
+            # Temperatures outside a device's limits are left to the validator on purpose.
+            assert checked.ok or checked.rejection.code == "out_of_range", (line, checked.rejection)  # type: ignore[union-attr]
+
+
+def test_lines_mean_what_they_say(registry: Registry) -> None:
+    language = build_language(registry)
+    assert language.parse(NOTHING) == ()
+    (command,) = language.parse("set reading lamp brightness to 40%") or ()
+    assert command.to_dict() == {
+        "action": "light.turn_on",
+        "target": {"entity_id": ["light.living_room_lamp"]},
+        "data": {"brightness_pct": 40},
+    }
+    (command,) = language.parse("close garage door") or ()
+    assert command.action == "cover.close_cover"
+    (command,) = language.parse("set tv volume to 25") or ()
+    assert command.data == {"volume_level": 0.25}
+    (command,) = language.parse("turn off the kitchen lights") or ()
+    assert set(command.entity_ids) == {"light.kitchen_ceiling", "light.kitchen_counter"}
+    (command,) = language.parse("turn off ground floor lights except hallway light") or ()
+    assert (
+        "light.hallway" not in command.entity_ids and "light.kitchen_ceiling" in command.entity_ids
+    )
+    (command,) = language.parse("add to shopping list: oat milk") or ()
+    assert command.data == {"item": "oat milk"}
+    (command,) = language.parse("set desk lamp color to warm white") or ()
+    assert command.data == {"color_temp_kelvin": 2700}
+
+
+def test_no_line_for_what_a_device_cannot_do(registry: Registry) -> None:
+    language = build_language(registry)
+    assert language.parse("set hallway light brightness to 40") is None  # on/off only
+    assert language.parse("set kitchen light color to red") is None  # white tones only
+    assert language.parse("lock garage door") is None
+    assert language.parse("turn on front door contact") is None  # sensors take no actions
+    assert language.parse("turn on the kitchen light please") is None  # not the language's form
+
+
+def test_duplicate_names_get_their_area() -> None:
+    registry = Registry(
+        areas=[Area("a", "Attic"), Area("b", "Basement")],
+        devices=[
+            Device("light.one", "Lamp", "a"),
+            Device("light.two", "Lamp", "b"),
+            Device("sensor.t", "Lamp", "a"),
+        ],
+    )
+    assert device_labels(registry, registry.devices) == {
+        "light.one": "lamp in attic",
+        "light.two": "lamp in basement",
+    }
+    language = build_language(registry)
+    assert language.parse("Turn on lamp in Basement") == language.lines["turn on lamp in basement"]
+
+
+def test_json_schema_patterns_accept_the_lines(registry: Registry) -> None:
+    language = build_language(registry)
+    schema = language.json_schema()
+    json.dumps(schema)  # serialisable
+    pattern = re.compile(schema["properties"]["commands"]["items"]["pattern"])
+    for line in (
+        "turn on kitchen light",
+        "set tv volume to 25",
+        "turn off kitchen lights",
+        "add to shopping list: milk",
+    ):
+        assert pattern.match(line), line
+    assert not pattern.match("unlock garage door")
