@@ -11,29 +11,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+import webcolors
+
 Kind = Literal["int", "number", "string", "bool"]
 
-# The CSS3 colour names Home Assistant accepts as light.turn_on color_name.
-_CSS_COLORS = """
-aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet
-brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan
-darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki darkmagenta
-darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen darkslateblue
-darkslategray darkslategrey darkturquoise darkviolet deeppink deepskyblue dimgray dimgrey
-dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite gold goldenrod gray
-green greenyellow grey honeydew hotpink indianred indigo ivory khaki lavender lavenderblush
-lawngreen lemonchiffon lightblue lightcoral lightcyan lightgoldenrodyellow lightgray
-lightgreen lightgrey lightpink lightsalmon lightseagreen lightskyblue lightslategray
-lightslategrey lightsteelblue lightyellow lime limegreen linen magenta maroon mediumaquamarine
-mediumblue mediumorchid mediumpurple mediumseagreen mediumslateblue mediumspringgreen
-mediumturquoise mediumvioletred midnightblue mintcream mistyrose moccasin navajowhite navy
-navyblue oldlace olive olivedrab orange orangered orchid palegoldenrod palegreen paleturquoise
-palevioletred papayawhip peachpuff peru pink plum powderblue purple red rosybrown royalblue
-saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue slateblue slategray
-slategrey snow springgreen steelblue tan teal thistle tomato turquoise violet wheat white
-whitesmoke yellow yellowgreen
-"""
-COLOR_NAMES: frozenset[str] = frozenset(_CSS_COLORS.split())
+# The colour names Home Assistant accepts as light.turn_on color_name: CSS3's, and navyblue.
+COLOR_NAMES: frozenset[str] = frozenset(webcolors.names("css3")) | {"navyblue"}
 
 HVAC_MODES: tuple[str, ...] = ("off", "heat", "cool", "heat_cool", "auto", "dry", "fan_only")
 

@@ -53,17 +53,6 @@ def number(value: Any) -> float | int | None:
     return int(result) if result.is_integer() else result
 
 
-def brightness_255(level: float, scale: float) -> int:
-    """A brightness on a device's scale (0 to ``scale``: Tasmota 100, Zigbee2MQTT 254) on Home
-    Assistant's 0-255."""
-    return round(level * 255 / scale)
-
-
-def kelvin(color_temp: float, *, mireds: bool = True) -> int:
-    """A colour temperature in kelvin, from mireds (or from kelvin already)."""
-    return round(1_000_000 / color_temp) if mireds else int(color_temp)
-
-
 def text(payload: bytes) -> str:
     return payload.decode("utf-8", errors="replace").strip()
 

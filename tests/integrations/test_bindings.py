@@ -12,7 +12,7 @@ import pytest
 from hub.config import parse_config
 from hub.config.binding import BindingSpecError, parse_binding
 from hub.errors import ConfigError
-from hub.integrations.colors import COLOR_HEX, color_hex
+from hub.integrations.colors import color_hex
 from hub.integrations.custom.binding import CustomBinding
 from hub.integrations.router import BindingError, BindingSettings, Router
 from hub.integrations.tasmota.binding import TasmotaBinding
@@ -178,11 +178,12 @@ def test_one_untranslatable_command_stops_the_whole_reply() -> None:
 def test_colour_names_match_the_validator_and_css() -> None:
     from hub.actions import COLOR_NAMES
 
-    assert set(COLOR_HEX) == set(COLOR_NAMES)
+    assert all(color_hex(name) for name in COLOR_NAMES)  # every name the validator allows
+    assert color_hex("navyblue") == color_hex("navy") == "#000080"
     assert color_hex("Dark Orange") == "#ff8c00"
     assert color_hex("rebeccapurple") is None  # not one of Home Assistant's names
     samples = {"lightgoldenrodyellow": "#fafad2", "mediumpurple": "#9370db", "teal": "#008080"}
-    assert {name: COLOR_HEX[name] for name in samples} == samples
+    assert {name: color_hex(name) for name in samples} == samples
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from typing import Any
 from hub.integrations.binding import Binding, BindingError, OutMessage, compact_json
 from hub.integrations.colors import color_hex
 from hub.integrations.homeassistant.templates import TemplateError, render_command
+from hub.integrations.units import mireds
 from hub.messages import Command
 from hub.registry import Device
 
@@ -100,7 +101,7 @@ class MQTTEntityBinding(Binding):
                 body["brightness"] = round(data["brightness_pct"] * scale / 100)
             if on and "color_temp_kelvin" in data:
                 kelvin = int(data["color_temp_kelvin"])
-                body["color_temp"] = kelvin if c.get("color_temp_kelvin") else round(1e6 / kelvin)
+                body["color_temp"] = kelvin if c.get("color_temp_kelvin") else mireds(kelvin)
             if on and "color_name" in data:
                 body["color"] = _rgb(str(data["color_name"]))
             if "transition" in data:
@@ -116,7 +117,7 @@ class MQTTEntityBinding(Binding):
             out = [*self._power(on), *out]
         if on and "color_temp_kelvin" in data and c.get("color_temp_command_topic"):
             kelvin = int(data["color_temp_kelvin"])
-            value = kelvin if c.get("color_temp_kelvin") else round(1e6 / kelvin)
+            value = kelvin if c.get("color_temp_kelvin") else mireds(kelvin)
             out += self._send("color_temp_command_topic", value, "color_temp_command_template")
         if on and "color_name" in data and c.get("rgb_command_topic"):
             rgb = _rgb(str(data["color_name"]))

@@ -15,7 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from hub.integrations.homeassistant.templates import TemplateError, render
-from hub.integrations.state import brightness_255, json_object, kelvin, merge_state, number, text
+from hub.integrations.state import json_object, merge_state, number, text
+from hub.integrations.units import brightness_255, kelvin
 from hub.registry import State
 
 _LOGGER = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class HAState:
             attrs["brightness"] = brightness_255(brightness, self._brightness_scale)
         ct = number(data.get("color_temp"))
         if ct:
-            attrs["color_temp_kelvin"] = kelvin(ct, mireds=self._mireds)
+            attrs["color_temp_kelvin"] = kelvin(ct, in_mireds=self._mireds)
         return state, attrs
 
     @property
@@ -182,7 +183,7 @@ class HAState:
                 ct = number(value)
                 if not ct:
                     return None, {}
-                return None, {"color_temp_kelvin": kelvin(ct, mireds=self._mireds)}
+                return None, {"color_temp_kelvin": kelvin(ct, in_mireds=self._mireds)}
             case ("fan", "percentage"):
                 pct = number(value)
                 return None, {} if pct is None else {"percentage": pct}

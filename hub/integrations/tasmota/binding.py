@@ -13,6 +13,7 @@ from typing import Any
 
 from hub.integrations.binding import Binding, OutMessage
 from hub.integrations.colors import color_hex
+from hub.integrations.units import fan_step, mireds
 from hub.messages import Command
 from hub.registry import Device
 
@@ -75,8 +76,8 @@ class TasmotaBinding(Binding):
         if step:
             out.append(("Dimmer", "+" if step > 0 else "-"))
         if "color_temp_kelvin" in data:
-            mireds = round(1_000_000 / data["color_temp_kelvin"])
-            out.append(("CT", str(min(500, max(153, mireds)))))
+            ct = mireds(data["color_temp_kelvin"])
+            out.append(("CT", str(min(500, max(153, ct)))))
         if "color_name" in data:
             hex_value = color_hex(str(data["color_name"]))
             if hex_value is None:
@@ -87,7 +88,7 @@ class TasmotaBinding(Binding):
 
 def _fan(power: str, service: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
     if service in ("turn_on", "set_percentage") and "percentage" in data:
-        return [("FanSpeed", str(round(int(data["percentage"]) * 3 / 100)))]
+        return [("FanSpeed", str(fan_step(int(data["percentage"]))))]
     if service == "increase_speed":
         return [("FanSpeed", "+")]
     if service == "decrease_speed":

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.integrations.state import brightness_255, json_object, kelvin, merge_state, number, text
+from hub.integrations.state import json_object, merge_state, number, text
+from hub.integrations.units import brightness_255, fan_percentage, kelvin
 from hub.registry import State
 
 
@@ -56,7 +57,7 @@ class TasmotaState:
         if self.domain == "fan":
             speed = number(data.get("FanSpeed"))
             if speed is not None:
-                attrs["percentage"] = round(speed * 100 / 3)
+                attrs["percentage"] = fan_percentage(speed)
                 state = "on" if speed else "off"
         if self.domain == "cover":
             shutter = data.get(f"Shutter{self.index or 1}")

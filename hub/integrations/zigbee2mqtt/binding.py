@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.integrations.binding import Binding, OutMessage, compact_json
 from hub.integrations.colors import color_hex
+from hub.integrations.units import fan_mode, mireds, on_scale
 from hub.messages import Command
 from hub.registry import Device
 
@@ -95,11 +96,11 @@ def _light(service: str, data: Mapping[str, Any]) -> dict[str, Any] | None:
         if data["brightness_pct"] == 0:  # Home Assistant: brightness 0 turns the light off
             out["state"] = "OFF"
         else:
-            out["brightness"] = round(data["brightness_pct"] * 254 / 100)
+            out["brightness"] = on_scale(data["brightness_pct"], 254)
     if "brightness_step_pct" in data:
-        out["brightness_step"] = round(data["brightness_step_pct"] * 254 / 100)
+        out["brightness_step"] = on_scale(data["brightness_step_pct"], 254)
     if "color_temp_kelvin" in data:
-        out["color_temp"] = round(1_000_000 / data["color_temp_kelvin"])
+        out["color_temp"] = mireds(data["color_temp_kelvin"])
     if "color_name" in data:
         hex_value = color_hex(str(data["color_name"]))
         if hex_value is None:
@@ -112,17 +113,7 @@ def _light(service: str, data: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _fan(service: str, data: Mapping[str, Any]) -> dict[str, Any] | None:
     if service in ("turn_on", "set_percentage") and "percentage" in data:
-        return {"fan_mode": _fan_mode(int(data["percentage"]))}
+        return {"fan_mode": fan_mode(int(data["percentage"]))}
     if service in ("turn_on", "turn_off"):
         return {"fan_state": _STATES[service]}
     return None
-
-
-def _fan_mode(percentage: int) -> str:
-    if percentage <= 0:
-        return "off"
-    if percentage <= 33:
-        return "low"
-    if percentage <= 66:
-        return "medium"
-    return "high"

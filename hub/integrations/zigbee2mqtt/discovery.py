@@ -18,6 +18,7 @@ from typing import Any
 
 from hub.config.discovery import DiscoveryConfig
 from hub.integrations.discovered import Discovered
+from hub.integrations.units import kelvin
 from hub.integrations.zigbee2mqtt.state import Z2MEntity, Z2MState
 from hub.registry import Area, Device
 from hub.text.fold import normalize_name, slugify
@@ -179,8 +180,8 @@ def _entity(
             props["color_temp"] = prop
             low, high = feature.get("value_min"), feature.get("value_max")
             if isinstance(low, int | float) and isinstance(high, int | float) and low > 0:
-                static["min_color_temp_kelvin"] = round(1_000_000 / high)
-                static["max_color_temp_kelvin"] = round(1_000_000 / low)
+                static["min_color_temp_kelvin"] = kelvin(high)
+                static["max_color_temp_kelvin"] = kelvin(low)
         elif fname in ("color_xy", "color_hs"):
             features.add("color")
             props["color"] = prop

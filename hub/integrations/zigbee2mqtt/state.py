@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from hub.integrations.state import brightness_255, json_object, kelvin, merge_state, number, text
+from hub.integrations.state import json_object, merge_state, number, text
+from hub.integrations.units import FAN_MODE_PERCENT, brightness_255, kelvin
 from hub.registry import State
-
-_FAN_PERCENT = {"off": 0, "low": 33, "medium": 66, "high": 100, "on": 100}
 
 
 @dataclass(frozen=True)
@@ -117,8 +116,8 @@ def convert(entity: Z2MEntity, data: Mapping[str, Any], current: State) -> State
             if "state" in seen:
                 state = _on_off(seen["state"], entity)
             mode = str(seen.get("mode", "")).lower()
-            if mode in _FAN_PERCENT:
-                attrs["percentage"] = _FAN_PERCENT[mode]
+            if mode in FAN_MODE_PERCENT:
+                attrs["percentage"] = FAN_MODE_PERCENT[mode]
                 if "state" not in seen:
                     state = "off" if mode == "off" else "on"
         case "binary_sensor":
