@@ -93,14 +93,13 @@ def test_real_llama_cpp_server_obeys_schema(llama_server: str, enum_schema: dict
     assert json.loads(again.text)["action"] in {"light.turn_on", "light.turn_off"}
 
 
-def test_nothing_listening_is_server_down_quickly() -> None:
+def test_nothing_listening_is_server_down_not_a_timeout() -> None:
+    """A refused connection is told at once: waiting out the timeout would be code "timeout"."""
     backend = RemoteBackend(f"http://127.0.0.1:{free_port()}", timeout=10)
-    start = time.perf_counter()
     with pytest.raises(LLMError) as caught:
         backend.generate(PROMPT, None)
     assert caught.value.code == "server_down"
-    assert "127.0.0.1" in str(caught.value)
-    assert time.perf_counter() - start < 2
+    assert "127.0.0.1" in str(caught.value) and "refused the connection" in str(caught.value)
 
 
 def test_slow_server_is_a_timeout() -> None:
