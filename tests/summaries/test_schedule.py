@@ -1,6 +1,6 @@
 """The scheduler fires a summary job at its cron time: APScheduler's own loop, trigger and
-worker thread, the job's service and a real SQLite file, with the scheduler's clock set to
-just before the job's time (a daily job cannot be waited for)."""
+worker thread, the job's service and a real SQLite file. The scheduler's clock is the test's
+(a daily job cannot be waited for): it stands a second before the job's time, then at it."""
 
 from __future__ import annotations
 
@@ -21,17 +21,19 @@ from tests.mqtt.conftest import wait_until
 from tests.summaries.dayfixture import DAY, day_events
 
 JOB = SummaryJob(name="evening", cron="0 21 * * *", window=DAY, llm=False)
-LEAD = 1.5  # seconds of the scheduler's clock between its start and the job's time
 
 
-class ShiftedClock(datetime):
-    """``datetime`` for APScheduler's scheduler loop: the real clock, moved by ``offset``."""
+class SchedulerClock(datetime):
+    """``datetime`` for APScheduler's scheduler loop: ``now()`` is what the test says."""
 
-    offset = timedelta(0)
+    at = datetime.now(UTC)
+    looks = 0  # how often the scheduler's own thread asked
 
     @classmethod
     def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
-        return datetime.now(tz) + cls.offset
+        if threading.current_thread().name == "APScheduler":
+            cls.looks += 1
+        return cls.at.astimezone(tz)
 
 
 class Link:
@@ -59,10 +61,11 @@ def test_a_job_fires_at_its_cron_time_and_its_summary_is_stored_and_published(
     tz = settings.tz
     now = datetime.now(tz)
     due = now.replace(hour=21, minute=0, second=0, microsecond=0)
-    if due - now < timedelta(seconds=LEAD + 1):
+    if due <= now + timedelta(minutes=1):  # in the future: the worker checks for late runs
         due += timedelta(days=1)
-    ShiftedClock.offset = due.astimezone(UTC) - now.astimezone(UTC) - timedelta(seconds=LEAD)
-    monkeypatch.setattr(apscheduler.schedulers.base, "datetime", ShiftedClock)
+    monkeypatch.setattr(SchedulerClock, "at", due - timedelta(seconds=1))
+    monkeypatch.setattr(SchedulerClock, "looks", 0)
+    monkeypatch.setattr(apscheduler.schedulers.base, "datetime", SchedulerClock)
 
     store = Store.open(tmp_path / "hub.db")
     store.record(*day_events(start=time.time() - DAY + 60))
@@ -74,7 +77,7 @@ def test_a_job_fires_at_its_cron_time_and_its_summary_is_stored_and_published(
     run = service.run_safely
 
     def timed(job: SummaryJob) -> None:
-        fired.append(ShiftedClock.now(UTC))
+        fired.append(SchedulerClock.now(tz))
         run(job)
 
     monkeypatch.setattr(service, "run_safely", timed)
@@ -82,12 +85,16 @@ def test_a_job_fires_at_its_cron_time_and_its_summary_is_stored_and_published(
     scheduler.start()
     try:
         assert scheduler.next_run(JOB) == due
+        # its loop looks at the clock, waits the second it says is left, and looks again
+        wait_until(lambda: SchedulerClock.looks >= 2, 30, "the scheduler's loop to look twice")
+        assert fired == [] and link.sent == []  # not before its time
+        SchedulerClock.at = due
         wait_until(lambda: link.on("hub/summary/evening"), 60, "the 21:00 summary published")
         wait_until(lambda: scheduler.next_run(JOB) != due, 10, "the next run scheduled")
         assert scheduler.next_run(JOB) == due + timedelta(days=1)
     finally:
         scheduler.stop()
-    assert len(fired) == 1 and fired[0] >= due.astimezone(UTC)  # once, and not before its time
+    assert fired == [due]  # once, at its time
     stored = summary_store.latest(store, "evening")
     assert stored is not None and stored.facts.requests == 2600
     assert stored.until - stored.since == pytest.approx(DAY)
