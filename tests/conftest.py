@@ -26,10 +26,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 MAY_SKIP_IN_CI = ("cannot mount a tmpfs",)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
+def _fail_the_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
     if not (IN_CI and report.skipped) or hasattr(report, "wasxfail"):
         return
     reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -37,6 +34,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     report.outcome = "failed"
     report.longrepr = f"CI=true, so a missing part fails instead of skipping: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    _fail_the_skip(outcome.get_result())  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """A whole module skipped at import (``pytest.importorskip("numpy")`` at the top)."""
+    outcome = yield
+    _fail_the_skip(outcome.get_result())  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

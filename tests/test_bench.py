@@ -73,6 +73,15 @@ def test_case_needs_text_and_expect(tmp_path: Path) -> None:
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("config: x.yaml\ncases:\n  - text: hi\n")
-    with pytest.raises(ConfigError, match="expect"):
+    with pytest.raises(ConfigError, match="a case needs 'expect' or 'expect_any'"):
         load_case_file(bad)
-    assert isinstance(Case("t", ((),)), Case)
+    bad.write_text("config: x.yaml\ncases:\n  - expect: []\n")
+    with pytest.raises(ConfigError, match="a case needs 'text'"):
+        load_case_file(bad)
+    # an empty expect is a case too: nothing must be done
+    good = tmp_path / "good.yaml"
+    good.write_text("config: x.yaml\ncases:\n  - text: hi\n    expect: []\n")
+    [case] = load_case_file(good).cases
+    assert case == Case("hi", ((),))
+    assert Outcome(case, (), "none", 1.0).verdict == "exact"
+    assert Outcome(case, (("light.turn_on", "light.a", {}),), "llm", 1.0).verdict == "wrong"

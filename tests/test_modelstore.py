@@ -308,12 +308,11 @@ def test_install_url_connection_refused(data_dir: Path) -> None:
 
 
 def test_install_url_timeout(server: ServerState, data_dir: Path) -> None:
-    url = server.url("slow")
-    started = time.monotonic()
+    url = server.url("slow")  # answers after 1.5 s: a download that ignored the timeout works
     with pytest.raises(ModelError, match=r"no answer within 0\.2 s") as failed:
         install_url(url, PAYLOAD_SHA, data_dir, progress=False, say=quiet, timeout=0.2)
     assert url in str(failed.value)
-    assert time.monotonic() - started < 1.4
+    assert not model_file(data_dir).exists()
 
 
 def test_install_url_refuses_another_file_under_the_same_name(

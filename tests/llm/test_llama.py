@@ -16,6 +16,7 @@ from hub.errors import LLMError, ModelError
 from hub.llm.backend import Generation, LLMBackend, Prompt
 from hub.llm.chat import render_chatml
 from hub.llm.llama import LlamaBackend, schema_key
+from tests.llm.conftest import llm_threads
 
 MakePrompt = Callable[[str], Prompt]
 ACTIONS = {"light.turn_on", "light.turn_off"}
@@ -69,8 +70,21 @@ def test_gguf_template_is_used_and_renders_chatml(
     assert llama_backend._template.render(messages) == render_chatml(messages)
 
 
-def test_backend_satisfies_the_interface(llama_backend: LlamaBackend) -> None:
-    assert isinstance(llama_backend, LLMBackend)
+def test_a_closed_backend_raises_llm_error_and_keeps_no_model(model_path: Path) -> None:
+    """LLMBackend's promise for close(): later calls raise LLMError (warm() evaluating the
+    prefix and generate() being safe across threads have tests of their own below)."""
+    backend: LLMBackend = LlamaBackend(model_path, n_ctx=512, n_threads=llm_threads())
+    prompt = Prompt("Count.", (), "1 2 3")
+    try:
+        assert backend.name == "llama"
+        gen = backend.generate(prompt, None, max_tokens=4)
+        assert gen.text and gen.completion_tokens > 0
+    finally:
+        backend.close()
+    for call in (lambda: backend.generate(prompt, None), lambda: backend.warm(prompt)):
+        with pytest.raises(LLMError) as caught:
+            call()
+        assert caught.value.code == "closed"
 
 
 def test_schema_constrained_output_obeys_enum(

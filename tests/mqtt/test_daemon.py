@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from hub.config import Config, StoreConfig
+from hub.config.discovery import DiscoveryConfig
 from hub.mqtt.daemon import Daemon
-from tests.mqtt.conftest import Client
+from hub.pipeline import Pipeline
+from hub.store.memory import Memory
+from hub.tiers.cache import CacheTier
+from hub.tiers.llm import LLMTier
+from tests.mqtt.conftest import Broker, Client, mqtt_settings, wait_until
+from tests.tiers.test_llm_tier import FakeLines
 
 DEVICE_TOPICS = ("zigbee2mqtt/#", "cmnd/#", "garden/#", "hub/action/#")
 
@@ -272,3 +282,89 @@ def test_a_burst_of_1000_requests_is_all_answered_or_explicitly_rejected(
     after = requester.wait_for(lambda m: m.json().get("id") == "after")[0].json()
     assert "error" not in after
     assert len(devices.wait_for(lambda m: True, len(served) + 1)) == len(served) + 1
+
+
+def test_a_cached_decision_is_not_replayed_once_discovery_changed_or_removed_its_device(
+    broker: Broker,
+    example_config: Config,
+    client_factory: Callable[..., Client],
+    tmp_path: Path,
+) -> None:
+    """The model's decision for "brighten up the studio" is the studio lamp's. After Home
+    Assistant renames that lamp (same entity id, so the old commands would still validate) or
+    removes it, the cache tier must not answer with the decision made for the old home."""
+    config = replace(example_config, store=StoreConfig(path=tmp_path / "hub.db"))
+    memory = Memory.open(config, config.registry())
+    model = FakeLines()
+    tiers = [
+        CacheTier(memory.decisions, memory.answers, ("en",)),
+        LLMTier(lambda: model),  # type: ignore[arg-type, return-value]
+    ]
+    pipeline = Pipeline(config.registry(), tiers, memory=memory)
+    daemon = Daemon(
+        pipeline,
+        mqtt_settings(config, broker.port),
+        discovery=DiscoveryConfig(zigbee2mqtt=False, verify_timeout=0.5),  # nothing confirms
+    )
+    daemon.start()
+    client = client_factory("hub/response", "studio/#")
+    config_topic = "homeassistant/light/studio_lamp/config"
+
+    def announce(name: str | None) -> None:
+        payload = {"name": name, "obj_id": "studio_lamp", "cmd_t": "studio/lamp/set"}
+        client.publish(config_topic, json.dumps(payload) if name else "", retain=True)
+
+    def ask(request_id: str) -> dict[str, Any]:
+        client.publish(
+            "hub/request", json.dumps({"text": "brighten up the studio", "id": request_id})
+        )
+        [answer] = client.wait_for(
+            lambda m: m.topic == "hub/response" and m.json()["id"] == request_id, timeout=30
+        )
+        body: dict[str, Any] = answer.json()
+        return body
+
+    def lamp_named(name: str | None) -> Callable[[], bool]:
+        def check() -> bool:
+            device = daemon.pipeline.registry.device("light.studio_lamp")
+            return (device.name if device is not None else None) == name
+
+        return check
+
+    try:
+        assert daemon.link.wait_listening(10), "the daemon's subscriptions"
+        announce("Studio Lamp")
+        wait_until(lamp_named("Studio Lamp"), 30, "the studio lamp discovered")
+        model.enqueue("turn on studio lamp")
+        first = ask("r1")
+        assert (first["tier"], first["commands"][0]["target"]) == (
+            "llm",
+            {"entity_id": ["light.studio_lamp"]},
+        )
+        assert ask("r2")["tier"] == "cache"  # the decision is remembered ...
+        assert len(client.on("studio/lamp/set")) == 2
+        version = daemon.pipeline.registry.version
+
+        announce("Hall Lamp")  # ... until Home Assistant renames the lamp
+        wait_until(lamp_named("Hall Lamp"), 30, "the lamp renamed")
+        assert daemon.pipeline.registry.version != version
+        model.enqueue("nothing")  # the studio has no lamp now
+        third = ask("r3")
+        assert (third["tier"], third["commands"]) == ("llm", [])
+
+        announce("Studio Lamp")
+        wait_until(lamp_named("Studio Lamp"), 30, "the lamp named back")
+        # the home as the decision found it (decisions are keyed by the home's content)
+        fourth = ask("r4")
+        assert (fourth["tier"], fourth["commands"]) == ("cache", first["commands"])
+
+        announce(None)  # Home Assistant removes the lamp
+        wait_until(lamp_named(None), 30, "the lamp removed")
+        model.enqueue("nothing")
+        fifth = ask("r5")
+        assert (fifth["tier"], fifth["commands"]) == ("llm", [])
+    finally:
+        daemon.stop(drain_seconds=2)
+        memory.close()
+    assert model.answers == []  # the model was asked for r1, r3 and r5
+    assert len(client.on("studio/lamp/set")) == 3  # r1, r2 and r4 only

@@ -246,14 +246,12 @@ def test_ask_publish_without_a_broker_or_a_section_is_an_error(
     monkeypatch.setattr(publish_module, "CONNECT_TIMEOUT", 0.3)
     assert example_config.mqtt is not None
     nowhere = replace(example_config, mqtt=replace(example_config.mqtt, port=free_port()))
-    start = time.monotonic()
     with (
-        pytest.raises(HubError, match="cannot reach the MQTT broker") as info,
+        pytest.raises(HubError, match=r"cannot reach the MQTT broker .* within 0\.3 s") as info,
         publishing(warm_pipeline, nowhere),
     ):
         pass
     assert info.value.code == "broker_unavailable"
-    assert time.monotonic() - start < 10
 
 
 def test_the_example_config_loads_for_the_run_script() -> None:

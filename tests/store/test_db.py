@@ -82,6 +82,31 @@ def test_pruning_keeps_the_newest_within_age_and_count(tmp_path: Path) -> None:
     assert [e.text for e in store.events(0, now + 1)] == ["new1", "new2", "new3", "new4"]
 
 
+def test_pruning_by_age_drops_every_older_event_however_few(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "hub.db")
+    now, day, hour = time.time(), 86400.0, 3600.0
+    store.record(
+        _request("a month and a day ago", now - 31 * day),
+        _request("just inside", now - 30 * day + hour),
+        _request("just outside", now - 30 * day - hour),
+        _request("today", now - 60),
+    )
+    assert store.prune(max_age_seconds=30 * day, max_events=1000) == 2
+    assert [e.text for e in store.events(0, now + 1)] == ["just inside", "today"]
+    assert store.prune(max_age_seconds=30 * day, max_events=1000) == 0  # nothing more to do
+    store.close()
+
+
+def test_pruning_by_count_keeps_the_newest_by_time_not_by_arrival(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "hub.db")
+    now = time.time()
+    ages = [50, 10, 40, 20, 60, 30]  # seconds ago, in the order they are recorded
+    store.record(*(_request(f"{age}s ago", now - age) for age in ages))
+    assert store.prune(max_age_seconds=86400, max_events=3) == 3
+    assert [e.text for e in store.events(0, now + 1)] == ["30s ago", "20s ago", "10s ago"]
+    store.close()
+
+
 def test_a_corrupt_file_at_start_is_moved_aside_and_replaced(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

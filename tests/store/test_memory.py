@@ -6,13 +6,16 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from hub.config import Config, StoreConfig
+from hub.config import Config, StoreConfig, load_config
 from hub.messages import Request
 from hub.pipeline import Pipeline
 from hub.registry import Registry
+from hub.store import Event, Store
+from hub.store import memory as memory_module
 from hub.store.memory import Memory
 from hub.tiers.llm import LLMTier
 from tests.tiers.test_llm_tier import FakeLines
@@ -211,3 +214,56 @@ def test_a_security_action_is_never_served_from_the_cache(
         confirmed = pipeline.ask(Request("yes", conversation_id=f"c{turn}"))
         assert confirmed.tier == "confirmed" and confirmed.commands == reply.pending
     assert len(fake.calls) == 2  # the model was asked both times: nothing was cached
+
+
+STORE_CONFIG = """\
+devices:
+  - {id: light.desk_lamp, name: Desk Lamp}
+store:
+  path: hub.db
+  keep_days: 2
+  max_events: 100
+"""
+
+
+def test_keep_days_and_max_events_prune_the_log_when_the_memory_opens(tmp_path: Path) -> None:
+    config_file = tmp_path / "hub.yaml"
+    config_file.write_text(STORE_CONFIG)
+    config = load_config(config_file)
+    assert config.store.path == tmp_path / "hub.db"
+    now = time.time()
+    store = Store.open(tmp_path / "hub.db")
+    store.record(*(Event("request", ts=now - 3 * 86400 + i, text=f"old{i}") for i in range(5)))
+    store.record(*(Event("request", ts=now - 86400 + i, text=f"young{i}") for i in range(150)))
+    store.close()
+
+    memory = Memory.open(config)
+    texts = [e.text for e in memory.store.events(0, now + 1)]
+    assert texts == [f"young{i}" for i in range(50, 150)]  # none too old, the newest 100
+    memory.close()
+
+
+def test_the_log_is_pruned_again_every_hour_while_the_hub_runs(
+    tmp_path: Path,
+    example_config: Config,
+    registry: Registry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(memory_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    settings = StoreConfig(path=tmp_path / "hub.db", keep_days=1, max_events=1000)
+    memory = Memory.open(dataclasses.replace(example_config, store=settings))
+    pipeline = pipeline_with(FakeLines(), registry, memory)
+    now = time.time()
+    memory.record(Event("request", ts=now - 2 * 86400, text="two days ago"))
+
+    def texts() -> list[str | None]:
+        return [e.text for e in memory.store.events(0, time.time() + 1)]
+
+    clock[0] += memory_module.PRUNE_EVERY - 1
+    pipeline.ask(Request("what a nice day"))
+    assert texts() == ["two days ago", "what a nice day"]  # not an hour yet
+    clock[0] += 1
+    pipeline.ask(Request("what a nice evening"))
+    assert texts() == ["what a nice day", "what a nice evening"]
+    memory.close()

@@ -98,8 +98,11 @@ def test_a_request_priority_write_between_background_steps_leaves_both_right(
     alone_b = writer.write(*b, max_tokens=20, priority="request")
     result: list[str] = []
     thread = threading.Thread(target=lambda: result.append(writer.write(*a, max_tokens=20)))
+    start = int(writer._open().n_tokens)
     thread.start()
-    time.sleep(0.3)
+    # under way, so the request lands between its steps (not before it starts, as a fixed
+    # sleep would on a slow machine)
+    wait_until(lambda: int(writer._open().n_tokens) != start, 60, "the write to get under way")
     assert writer.write(*b, max_tokens=20, priority="request") == alone_b
     thread.join(120)
     assert result == [alone_a]

@@ -372,9 +372,11 @@ def test_near_misses_agree_with_hassil(home: Home) -> None:
     check.assert_agrees()
 
 
-def test_bench_sentences_agree_and_are_fast(
+def test_bench_sentences_agree_and_most_are_answered(
     bench_home: Home, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The timings are printed for the reader, not asserted: speed is the benchmarks' to
+    judge (hub bench, bench/daemon.py), never a wall-clock limit in a test."""
     cases = load_case_file(BENCH_CASES).cases
     check = bench_home.disagreements([(c.text, bench_home.context(c.area)) for c in cases])
     check.assert_agrees()
