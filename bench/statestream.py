@@ -21,7 +21,7 @@ hub waits for the TCP acknowledgement of the one before it (Nagle's algorithm), 
 kernel delays by up to 40 ms; a request that overtook its state pays it twice. With a gap that
 acknowledgement has long gone, as it has at home, where nobody asks 200 times in a row;
 ``--nodelay`` starts the broker with ``set_tcp_nodelay true``, which removes the wait in any case
-(the README advises it). The hub itself takes 1 to 2 ms.
+(docs/homeassistant.md advises it). The hub itself takes 1 to 2 ms.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def devices(config_path: str | None, as_json: bool, discover: float | None) -> N
         + (f" ({sources})" if set(origins) - {"config"} else "")
     )
     if rejected:
-        click.echo(f"Refused from the bus ({len(rejected)}; discovery in the README says why):")
+        click.echo(f"Refused from the bus ({len(rejected)}; docs/discovery.md says why):")
         for refusal in rejected:
             click.echo(f"  {refusal.text()}")
 

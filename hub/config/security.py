@@ -7,7 +7,7 @@ security:
   pin_file: /etc/hub/pin     # optional: the "yes" must say this PIN too (or pin:, $HUB_PIN)
   sources: [cli, speech, mqtt/homeassistant]   # who may ask for security actions and use
                              # <prefix>/command/<name>; MQTT sources are mqtt/<name>, from
-                             # the topic <prefix>/request/<name> (see the README's ACL)
+                             # the topic <prefix>/request/<name> (docs/mqtt-api.md has the ACL)
   areas: []                  # if given: security actions only from requests in these areas
   devices: [switch.gate_power]      # more devices whose every action is a security action
   without_confirmation: [lock.shed] # knowingly: template answers act on these at once

@@ -61,8 +61,7 @@ from hub.verify import Check, Ticket, Verifier, expectation
 _LOGGER = logging.getLogger(__name__)
 
 PRIVATE_ON_SHARED_TOPIC = (
-    "That answer is private: ask with a reply_to topic only you may read (README: "
-    '"Security and conversations").'
+    "That answer is private: ask with a reply_to topic only you may read (docs/security.md)."
 )
 PACKET_OVERHEAD = 64 * 1024  # bytes of topic and properties beside a payload
 STALL_SECONDS = 120.0  # a job running longer than this makes the daemon unhealthy

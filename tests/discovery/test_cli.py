@@ -48,7 +48,7 @@ def test_devices_shows_where_each_came_from(
     assert "ORIGIN" in lines[0]
     assert "(1 config, 29 zigbee2mqtt, 9 homeassistant)" in lines[-3], lines[-3]
     assert lines[-2:] == [
-        "Refused from the bus (1; discovery in the README says why):",
+        "Refused from the bus (1; docs/discovery.md says why):",
         "  switch.trap ('Trap', from homeassistant/switch/trap/config): its command topic "
         "'hub/request' is among hub's own topics (hub/)",
     ]

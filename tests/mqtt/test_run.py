@@ -1,6 +1,6 @@
 """``hub run`` as systemd and a user meet it: a subprocess on the example config, READY and
-watchdog over a real notify socket, the README's mosquitto_pub/mosquitto_sub demo, SIGTERM
-and SIGKILL. Also ``hub ask --publish``'s publishing."""
+watchdog over a real notify socket, the mosquitto_pub/mosquitto_sub demo of the README and
+docs/operating.md, SIGTERM and SIGKILL. Also ``hub ask --publish``'s publishing."""
 
 from __future__ import annotations
 

