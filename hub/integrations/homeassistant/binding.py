@@ -1,6 +1,7 @@
 """Home Assistant: the command as it is, on ``<prefix>/action/<domain>``.
 
-An automation with an MQTT trigger on ``<prefix>/action/+`` runs it (docs/homeassistant.md has the YAML).
+An automation with an MQTT trigger on ``<prefix>/action/+`` runs it (docs/homeassistant.md has
+the YAML).
 """
 
 from __future__ import annotations
