@@ -56,7 +56,7 @@ def serve(config: Config, tier: str, drain: float) -> bool:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    memory = Memory.open(config, config.registry()) if config.store.enabled else None
+    memory = open_memory(config)
     writer = LazyWriter(config)  # FAQ answers and summaries share one llama.cpp context
     pipeline = build_pipeline(config, tier, memory=memory, writer=writer)
     pipeline.warm(llm=False)  # the fast matcher and the FAQ index: a second or two
@@ -125,6 +125,16 @@ def serve(config: Config, tier: str, drain: float) -> bool:
         watchdog.stop()
     _LOGGER.info("hub stopped")
     return not failed
+
+
+def open_memory(config: Config) -> Memory | None:
+    """The event log and caches (None with ``store.enabled: false``). Decisions made for
+    another home are dropped, except with discovery: then the home served is the one learnt
+    from the bus, not the config's, and dropping all but the config home's decisions would
+    empty the decision cache at every start (a decision only ever hits for its own home)."""
+    if not config.store.enabled:
+        return None
+    return Memory.open(config, None if config.discovery is not None else config.registry())
 
 
 def build_daemon(config: Config, pipeline: Pipeline, memory: Memory | None) -> Daemon:

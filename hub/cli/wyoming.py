@@ -16,7 +16,6 @@ from hub.app.build import LazyWriter, build_pipeline, find_config
 from hub.cli.options import config_option, tier_option
 from hub.config import WyomingConfig
 from hub.config.wyoming import DEFAULT_URI, uri_problem
-from hub.store.memory import Memory
 from hub.systemd import notify
 
 _LOGGER = logging.getLogger(__name__)
@@ -81,7 +80,7 @@ def wyoming(
       hub wyoming --config config.yaml
       hub wyoming --uri tcp://127.0.0.1:10700 --no-zeroconf
     """
-    from hub.app.lifecycle import build_daemon
+    from hub.app.lifecycle import build_daemon, open_memory
     from hub.cli.run import setup_logging
     from hub.wyoming.agent import Agent, DaemonAgent, PipelineAgent
     from hub.wyoming.runner import load_asr, make_service
@@ -103,7 +102,7 @@ def wyoming(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    memory = Memory.open(config, config.registry()) if config.store.enabled else None
+    memory = open_memory(config)
     pipeline = build_pipeline(config, tier, memory=memory, writer=LazyWriter(config))
     pipeline.warm(llm=False)
     pipeline.load()  # before any thread starts (llama.cpp silences output while it loads)
