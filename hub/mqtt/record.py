@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Protocol
 
+from paho.mqtt.client import topic_matches_sub
+
 from hub.store.events import Event
 
 log = logging.getLogger(__name__)
@@ -28,17 +30,6 @@ FLUSH_EVERY = 5.0
 
 class EventLog(Protocol):
     def record(self, *events: Event) -> None: ...
-
-
-def topic_matches(pattern: str, topic: str) -> bool:
-    """MQTT topic filter matching: ``+`` is one level, ``#`` the rest."""
-    p, t = pattern.split("/"), topic.split("/")
-    for i, part in enumerate(p):
-        if part == "#":
-            return True
-        if i >= len(t) or (part != "+" and part != t[i]):
-            return False
-    return len(p) == len(t)
 
 
 def message_event(topic: str, payload: bytes | str, ts: float | None = None) -> Event:
@@ -63,7 +54,7 @@ class Recorder:
         self.dropped = 0
 
     def matches(self, topic: str) -> bool:
-        return any(topic_matches(pattern, topic) for pattern in self.topics)
+        return any(topic_matches_sub(pattern, topic) for pattern in self.topics)
 
     def offer(self, topic: str, payload: bytes | str) -> bool:
         """Keep the message if its topic is recorded (paho's thread: no I/O here)."""

@@ -16,9 +16,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from paho.mqtt.client import topic_matches_sub
+
 from hub.errors import HubError, LLMError
 from hub.llm.writer import TextWriter
-from hub.mqtt.record import topic_matches
 from hub.summaries import logs as logfiles
 from hub.summaries.check import FactChecker, numbers_in, sentences
 from hub.summaries.facts import Facts, FactsCollector, LogFacts, Notable
@@ -107,7 +108,7 @@ def collect(
         topics = tuple(s.target for s in inputs.sources if s.kind == "mqtt") or inputs.topics
         for event in events.events(since, until, wanted):
             topic = str(event.detail.get("topic", "")) if event.kind == "message" else ""
-            if topics and topic and not any(topic_matches(f, topic) for f in topics):
+            if topics and topic and not any(topic_matches_sub(f, topic) for f in topics):
                 continue
             collector.add(event)
     for spec in inputs.sources:
