@@ -242,7 +242,7 @@ def test_a_flood_of_discovery_configs_does_not_starve_the_household(
     flood = 40
     answers = []
     started = time.monotonic()
-    with caplog.at_level(logging.INFO, logger="hub.mqtt.daemon"):
+    with caplog.at_level(logging.INFO, logger="hub.mqtt.bus"):
         for n in range(flood):
             config = {"name": f"Flood Switch {n}", "uniq_id": f"flood{n}", "cmd_t": f"f/{n}/set"}
             bus.publish(f"homeassistant/switch/flood{n}/config", json.dumps(config))

@@ -181,7 +181,7 @@ def test_stop_drains_the_queue_then_refuses_new_messages(
     daemon.submit(request("b", "b"))
     stopper = threading.Thread(target=daemon.stop, args=(5,))
     stopper.start()
-    wait_until(lambda: not daemon._accepting, 5, "the stop to begin")
+    wait_until(lambda: not daemon.accepting, 5, "the stop to begin")
     daemon.submit(request("c", "c"))  # arrives during the drain
     pipeline.release.set()
     stopper.join(10)
@@ -200,7 +200,7 @@ def test_what_is_still_queued_at_the_drain_deadline_is_answered_not_dropped(
     daemon.submit(request("b", "b"))
     stopper = threading.Thread(target=daemon.stop, args=(0.2,))
     stopper.start()
-    wait_until(lambda: time.monotonic() > daemon._deadline, 5, "the drain deadline")
+    wait_until(lambda: time.monotonic() > daemon.drain_deadline, 5, "the drain deadline")
     pipeline.release.set()
     stopper.join(10)
     answers = {a["id"]: a for a in fake.answers()}
