@@ -10,6 +10,7 @@ the reverse order, the model last.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import threading
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from hub.app.build import LazyWriter, build_pipeline, make_writer
-from hub.config import Config
+from hub.config import Config, WyomingConfig
 from hub.errors import ConfigError, HubError
 from hub.llm.writer import TextWriter
 from hub.mqtt.announce import Announcement
@@ -125,6 +126,69 @@ def serve(config: Config, tier: str, drain: float) -> bool:
         watchdog.stop()
     _LOGGER.info("hub stopped")
     return not failed
+
+
+def serve_wyoming(config: Config, settings: WyomingConfig, tier: str, drain: float) -> None:
+    """``hub wyoming``: serve Home Assistant over the Wyoming protocol until SIGTERM or SIGINT;
+    with an mqtt: section through the daemon, as ``hub run`` would (WyomingError when the
+    address cannot be served)."""
+    from hub.wyoming.agent import Agent, DaemonAgent, PipelineAgent
+    from hub.wyoming.runner import load_asr, make_service
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    memory = open_memory(config)
+    pipeline = build_pipeline(config, tier, memory=memory, writer=LazyWriter(config))
+    pipeline.warm(llm=False)
+    pipeline.load()  # before any thread starts (llama.cpp silences output while it loads)
+    daemon = None
+    if config.mqtt is not None:  # built as hub run builds it
+        daemon = build_daemon(config, pipeline, memory)
+        daemon.start()
+    warming = threading.Thread(
+        target=pipeline.warm, kwargs={"fast": False}, name="hub-warm-model", daemon=True
+    )
+    warming.start()
+    transcriber = load_asr(config, settings, lambda: pipeline.registry)
+    agent: Agent = DaemonAgent(daemon) if daemon is not None else PipelineAgent(pipeline)
+    tiers = [t.name for t in pipeline.tiers]
+    service = make_service(config, settings, agent, tiers, transcriber)
+    drained = threading.Event()
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        stopped = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopped.set)
+        if stop.is_set():
+            return
+        await service.start()  # WyomingError: one line, exit 2
+        notify("READY=1")
+        try:
+            await stopped.wait()
+            _LOGGER.info("Stopping: finishing what is queued")
+            notify("STOPPING=1")
+            if daemon is not None:  # answers still reach their Wyoming clients meanwhile
+                await asyncio.to_thread(daemon.stop, drain)
+                drained.set()
+        finally:
+            await service.stop()
+
+    try:
+        asyncio.run(serve())
+    finally:
+        if daemon is not None and not drained.is_set():
+            daemon.stop(drain)
+        warming.join()
+        if memory is not None:
+            memory.close()
+    _LOGGER.info("hub wyoming stopped")
 
 
 def open_memory(config: Config) -> Memory | None:

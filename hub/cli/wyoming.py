@@ -3,20 +3,15 @@ speech-to-text, with a speech model)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
-import threading
 from dataclasses import replace
-from types import FrameType
 
 import click
 
-from hub.app.build import LazyWriter, build_pipeline, find_config
+from hub.app.build import find_config
 from hub.cli.options import config_option, tier_option
 from hub.config import WyomingConfig
 from hub.config.wyoming import DEFAULT_URI, uri_problem
-from hub.systemd import notify
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -80,10 +75,8 @@ def wyoming(
       hub wyoming --config config.yaml
       hub wyoming --uri tcp://127.0.0.1:10700 --no-zeroconf
     """
-    from hub.app.lifecycle import build_daemon, open_memory
+    from hub.app.lifecycle import serve_wyoming
     from hub.cli.run import setup_logging
-    from hub.wyoming.agent import Agent, DaemonAgent, PipelineAgent
-    from hub.wyoming.runner import load_asr, make_service
 
     config = find_config(config_path)
     base = config.wyoming or WyomingConfig()  # no section: no speech-to-text unless --asr
@@ -94,57 +87,4 @@ def wyoming(
         asr=base.asr if asr is None else asr,
     )
     setup_logging()
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    memory = open_memory(config)
-    pipeline = build_pipeline(config, tier, memory=memory, writer=LazyWriter(config))
-    pipeline.warm(llm=False)
-    pipeline.load()  # before any thread starts (llama.cpp silences output while it loads)
-    daemon = None
-    if config.mqtt is not None:  # built as hub run builds it
-        daemon = build_daemon(config, pipeline, memory)
-        daemon.start()
-    warming = threading.Thread(
-        target=pipeline.warm, kwargs={"fast": False}, name="hub-warm-model", daemon=True
-    )
-    warming.start()
-    transcriber = load_asr(config, settings, lambda: pipeline.registry)
-    agent: Agent = DaemonAgent(daemon) if daemon is not None else PipelineAgent(pipeline)
-    tiers = [t.name for t in pipeline.tiers]
-    service = make_service(config, settings, agent, tiers, transcriber)
-    drained = threading.Event()
-
-    async def serve() -> None:
-        loop = asyncio.get_running_loop()
-        stopped = asyncio.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stopped.set)
-        if stop.is_set():
-            return
-        await service.start()  # WyomingError: one line, exit 2
-        notify("READY=1")
-        try:
-            await stopped.wait()
-            _LOGGER.info("Stopping: finishing what is queued")
-            notify("STOPPING=1")
-            if daemon is not None:  # answers still reach their Wyoming clients meanwhile
-                await asyncio.to_thread(daemon.stop, drain)
-                drained.set()
-        finally:
-            await service.stop()
-
-    try:
-        asyncio.run(serve())
-    finally:
-        if daemon is not None and not drained.is_set():
-            daemon.stop(drain)
-        warming.join()
-        if memory is not None:
-            memory.close()
-    _LOGGER.info("hub wyoming stopped")
+    serve_wyoming(config, settings, tier, drain)
