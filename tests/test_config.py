@@ -6,7 +6,7 @@ import pytest
 
 from hub.actions import DOMAINS
 from hub.config import Config, load_config, parse_config
-from hub.errors import ConfigError
+from hub.errors import ConfigError, ConfigProblem
 from tests.conftest import EXAMPLE_CONFIG, SHARED_BENCH
 
 
@@ -120,3 +120,14 @@ def test_api_key_file_is_read(tmp_path: Path) -> None:
         f"llm:\n  backend: remote\n  url: http://127.0.0.1:1\n  api_key_file: {secret}\n"
     )
     assert config.llm.api_key == "s3cret"
+
+
+def test_a_config_error_prints_each_problem_on_its_own_line() -> None:
+    one = ConfigError("a", "bad", line=3, file="home.yaml")
+    assert one.problems == (ConfigProblem("a", "bad", 3, "home.yaml"),)
+    assert str(one) == "home.yaml:3: a: bad"
+    error = ConfigError.of(
+        [ConfigProblem("a", "bad", 3, "home.yaml"), ConfigProblem("b.c", "worse", 7, "home.yaml")]
+    )
+    assert (error.key, error.reason, error.line, error.file) == ("a", "bad", 3, "home.yaml")
+    assert str(error).splitlines() == ["home.yaml:3: a: bad", "home.yaml:7: b.c: worse"]
