@@ -11,7 +11,9 @@ import yaml
 
 from hub.actions import DOMAINS
 from hub.config import Config, config_from_data, load_config, parse_config
+from hub.config.home import FEATURES
 from hub.errors import ConfigError, ConfigProblem
+from hub.registry import IMPLIED_FEATURES
 from tests.conftest import EXAMPLE_CONFIG, SHARED_BENCH
 
 
@@ -146,6 +148,7 @@ areas:
 devices:
   - id: light.kitchen
     area: kitchen
+    features: [brightnes]
   - id: light.hall
     area: hall
   - id: switch.garden
@@ -159,15 +162,20 @@ def test_every_problem_is_reported_in_one_run() -> None:
     error = _error(MANY_PROBLEMS)
     assert [(p.key, p.line) for p in error.problems] == [
         ("colour", 2),
-        ("devices[1].area", 9),
-        ("devices[2].binding.topic", 11),
-        ("llm.timeout", 13),
+        ("devices[0].features[0]", 8),
+        ("devices[1].area", 10),
+        ("devices[2].binding.topic", 12),
+        ("llm.timeout", 14),
     ]
     lines = str(error).splitlines()
     assert lines[0].startswith("home.yaml:2: colour: unknown key")
-    assert lines[1] == "home.yaml:9: devices[1].area: unknown area 'hall' (areas: kitchen)"
-    assert lines[2].startswith("home.yaml:11: devices[2].binding.topic: ")
-    assert lines[3] == "home.yaml:13: llm.timeout: must be a number, not a string"
+    assert lines[1].startswith(
+        "home.yaml:8: devices[0].features[0]: unknown light feature 'brightnes' "
+        "(did you mean 'brightness'?"
+    )
+    assert lines[2] == "home.yaml:10: devices[1].area: unknown area 'hall' (areas: kitchen)"
+    assert lines[3].startswith("home.yaml:12: devices[2].binding.topic: ")
+    assert lines[4] == "home.yaml:14: llm.timeout: must be a number, not a string"
     # the first problem is the error's own key and line, as with a single problem
     assert (error.key, error.line) == ("colour", 2)
 
@@ -251,3 +259,71 @@ def test_no_wrong_value_anywhere_breaks_the_loader() -> None:
             parent[path[-1]] = wrong
             with contextlib.suppress(ConfigError):
                 config_from_data(data)
+
+
+def test_the_known_features_are_the_action_tables() -> None:
+    assert dict(FEATURES) == {
+        domain: frozenset(
+            {
+                "light": {"brightness", "color", "color_temp"},
+                "fan": {"set_speed", "oscillate"},
+                "cover": {"position"},
+                "valve": {"position"},
+            }.get(domain, set())
+        )
+        for domain in DOMAINS
+    }
+    every = set().union(*FEATURES.values())
+    assert set(IMPLIED_FEATURES) | set().union(*IMPLIED_FEATURES.values()) <= every
+
+
+@pytest.mark.parametrize(
+    ("device", "key", "reason"),
+    [
+        (
+            "{id: light.a, features: [brightnes]}",
+            "devices[0].features[0]",
+            "unknown light feature 'brightnes' (did you mean 'brightness'? "
+            "light features: brightness, color, color_temp)",
+        ),
+        (
+            "{id: light.a, features: [color, rgb]}",
+            "devices[0].features[1]",
+            "unknown light feature 'rgb' (did you mean 'color'? "
+            "light features: brightness, color, color_temp)",
+        ),
+        (
+            "{id: cover.a, features: position_}",
+            "devices[0].features",
+            "unknown cover feature 'position_' (did you mean 'position'? cover features: position)",
+        ),
+        (
+            "{id: light.a, features: [position]}",
+            "devices[0].features[0]",
+            "unknown light feature 'position' (light features: brightness, color, color_temp)",
+        ),
+        (
+            "{id: media_player.tv, features: [volume_set]}",
+            "devices[0].features[0]",
+            "unknown media_player feature 'volume_set' "
+            "(no media_player action needs a feature: leave features out)",
+        ),
+        (
+            "{id: sensor.t, features: [temperature]}",
+            "devices[0].features[0]",
+            "unknown sensor feature 'temperature' "
+            "(sensor devices have no actions, so no features: leave features out)",
+        ),
+    ],
+)
+def test_an_unknown_feature_names_the_known_ones(device: str, key: str, reason: str) -> None:
+    error = _error(f"areas: []\ndevices:\n  - {device}\n")
+    assert [(p.key, p.line, p.reason) for p in error.problems] == [(key, 3, reason)]
+
+
+@pytest.mark.skipif(not SHARED_BENCH.is_dir(), reason="shared/bench not present")
+def test_every_bench_home_is_a_valid_config() -> None:
+    homes = sorted(SHARED_BENCH.rglob("home.yaml"))
+    assert len(homes) >= 20
+    for home in homes:
+        load_config(home)

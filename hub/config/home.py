@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
+from hub.actions import ACTIONS, DOMAINS
 from hub.config.binding import BindingSpecError, parse_binding
 from hub.config.reader import Reader
 from hub.registry import Area, Device, Floor, State
 from hub.text.fold import slugify
+
+# The features a device may list, by domain: the ones the action table's actions and data keys
+# need (hub.actions: ActionSpec.feature, Param.feature), Home Assistant's names.
+FEATURES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        domain: frozenset(
+            feature
+            for spec in ACTIONS.values()
+            if spec.domain == domain
+            for feature in (spec.feature, *(p.feature for p in spec.params.values()))
+            if feature
+        )
+        for domain in DOMAINS
+    }
+)
+# Names Home Assistant uses elsewhere (colour modes, entity feature flags) for a feature of ours
+_HA_NAMES = {
+    "rgb": "color",
+    "rgbw": "color",
+    "rgbww": "color",
+    "hs": "color",
+    "xy": "color",
+    "dimmable": "brightness",
+    "set_position": "position",
+    "set_percentage": "set_speed",
+}
 
 
 def languages(top: Reader) -> tuple[str, ...]:
@@ -115,6 +144,8 @@ def devices(top: Reader, area_ids: set[str] | None) -> tuple[Device, ...]:
                 "area", f"unknown area {area!r} (areas: {', '.join(sorted(area_ids)) or 'none'})"
             )
         features = r.strings("features")
+        if valid_id:
+            _check_features(r, domain, features)
         state = _state(r)
         device_class = r.text("device_class") or state.attributes.get("device_class")
         binding = _binding(r, entity_id) if r.has("binding") and valid_id else None
@@ -135,6 +166,30 @@ def devices(top: Reader, area_ids: set[str] | None) -> tuple[Device, ...]:
 
 def _is_slug(text: str) -> bool:
     return bool(text) and all(ch.isalnum() or ch == "_" for ch in text) and text == text.lower()
+
+
+def _check_features(r: Reader, domain: str, features: tuple[str, ...]) -> None:
+    """Each listed feature must be one the domain's actions know (a typo would otherwise
+    quietly leave a light on/off only)."""
+    known = FEATURES.get(domain, frozenset())
+    listed = isinstance(r.data.get("features"), list)
+    for i, feature in enumerate(features):
+        if feature in known:
+            continue
+        where = f"features[{i}]" if listed else "features"
+        r.fail(where, f"unknown {domain} feature {feature!r}{_feature_hint(feature, domain)}")
+
+
+def _feature_hint(feature: str, domain: str) -> str:
+    known = sorted(FEATURES.get(domain, frozenset()))
+    if domain not in DOMAINS:
+        return f" ({domain} devices have no actions, so no features: leave features out)"
+    if not known:
+        return f" (no {domain} action needs a feature: leave features out)"
+    ours = _HA_NAMES.get(feature.lower())
+    close = [ours] if ours in known else difflib.get_close_matches(feature, known, n=1)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return f" ({guess}{domain} features: {', '.join(known)})"
 
 
 def _state(r: Reader) -> State:
