@@ -327,3 +327,18 @@ def test_every_bench_home_is_a_valid_config() -> None:
     assert len(homes) >= 20
     for home in homes:
         load_config(home)
+
+
+def test_config_check_prints_every_problem_and_exits_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hub.cli import cli
+
+    bad = tmp_path / "home.yaml"
+    bad.write_text(MANY_PROBLEMS)
+    result = CliRunner().invoke(cli, ["config", "check", str(bad)])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 5
+    for line, number in zip(lines, (2, 8, 10, 12, 14), strict=True):
+        assert line.startswith(f"hub: error: {bad}:{number}: ")
