@@ -1,10 +1,14 @@
 """The one small exception tree of hub.
 
 Every error a user can meet derives from HubError and carries a machine-readable ``code``
-and a message a person can act on. The CLI turns them into one line on stderr.
+and a message a person can act on. The CLI turns them into one line on stderr (a ConfigError:
+one line for each problem in the file).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 
 class HubError(Exception):
@@ -22,20 +26,52 @@ class HubError(Exception):
         return self.message
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem in a config file: the key (``devices[3].area``), the reason, and where."""
+
+    key: str
+    reason: str
+    line: int | None = None
+    file: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "config"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.key}: {self.reason}" if self.key else f"{where}: {self.reason}"
+
+
 class ConfigError(HubError):
-    """The configuration file is missing, unreadable or invalid."""
+    """The configuration file is missing, unreadable or invalid.
+
+    It carries every problem found in one run (``problems``), one a line in its message;
+    ``key``, ``reason``, ``line`` and ``file`` are the first problem's.
+    """
 
     code = "config"
 
-    def __init__(self, key: str, reason: str, *, line: int | None = None, file: str | None = None):
+    def __init__(
+        self,
+        key: str,
+        reason: str,
+        *,
+        line: int | None = None,
+        file: str | None = None,
+        more: Iterable[ConfigProblem] = (),
+    ) -> None:
         self.key = key
         self.reason = reason
         self.line = line
         self.file = file
-        where = file or "config"
-        if line is not None:
-            where = f"{where}:{line}"
-        super().__init__(f"{where}: {key}: {reason}" if key else f"{where}: {reason}")
+        self.problems: tuple[ConfigProblem, ...] = (ConfigProblem(key, reason, line, file), *more)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+    @classmethod
+    def of(cls, problems: Sequence[ConfigProblem]) -> ConfigError:
+        """One error for several problems (at least one), in the order given."""
+        first, *more = problems
+        return cls(first.key, first.reason, line=first.line, file=first.file, more=more)
 
 
 class ModelError(HubError):

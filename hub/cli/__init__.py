@@ -9,17 +9,20 @@ from typing import Any
 import click
 
 from hub import __version__
-from hub.errors import HubError
+from hub.errors import ConfigError, HubError
 
 
 class HubGroup(click.Group):
-    """Turns every HubError into one clear line on stderr and exit code 2."""
+    """Turns every HubError into one clear line on stderr (a ConfigError: one line for each
+    problem in the file) and exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except HubError as exc:
-            click.echo(f"hub: error: {exc}", err=True)
+            problems = exc.problems if isinstance(exc, ConfigError) else (exc,)
+            for problem in problems:
+                click.echo(f"hub: error: {problem}", err=True)
             sys.exit(2)
 
 

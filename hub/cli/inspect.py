@@ -108,7 +108,8 @@ def config_group() -> None:
 def check(file: str | None) -> None:
     """Validate FILE (default: the config hub would use) and summarise it.
 
-    Exits 0 when valid; otherwise prints one line naming the key, line and reason, and exits 2.
+    Exits 0 when valid; otherwise prints every problem in the file, one a line naming the line,
+    key and reason (FILE:LINE: KEY: REASON), and exits 2.
     """
     config = load_config(file) if file else find_config(None)
     registry = config.registry()

@@ -1,8 +1,9 @@
 """The configuration: one YAML file, validated at load into one frozen, typed object.
 
-``load_config`` is the only place YAML becomes configuration. Every problem stops the load with
-a ConfigError naming the key (``devices[3].area``), the line, and the reason. Everything else in
-hub receives the parts of Config it needs.
+``load_config`` is the only place YAML becomes configuration. The section parsers record every
+problem they find (``hub.config.reader``); if there is any, the load stops with one ConfigError
+that lists them all, each naming the key (``devices[3].area``), the line, and the reason.
+Everything else in hub receives the parts of Config it needs.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from hub.config.discovery import DiscoveryConfig, parse_discovery
-from hub.config.home import devices, floors_and_areas, languages
+from hub.config.home import all_named, devices, floors_and_areas, languages
 from hub.config.llm import LLM_BACKENDS, LLMConfig, ModelConfig, parse_llm, parse_model
 from hub.config.memory import FAQEntry, StoreConfig, parse_faq, parse_store
 from hub.config.mqtt import (
@@ -50,6 +52,7 @@ __all__ = [
     "SummaryJob",
     "TLSConfig",
     "WyomingConfig",
+    "config_from_data",
     "load_config",
     "parse_config",
 ]
@@ -85,7 +88,7 @@ class Config:
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
-    """Read and validate a config file; raises ConfigError on the first problem."""
+    """Read and validate a config file; raises ConfigError listing every problem found."""
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -109,9 +112,19 @@ def parse_config(text: str, *, file: Path | None = None) -> Config:
     lines: dict[str, int] = {}
     if node is not None:
         index_lines(node, "", lines)
-    reader = Reader(data if data is not None else {}, "", lines, name)
+    return config_from_data(data if data is not None else {}, lines, file=file)
+
+
+def config_from_data(
+    data: Any, lines: dict[str, int] | None = None, *, file: Path | None = None
+) -> Config:
+    """Validate YAML already read (``lines``: the line of each key path, for the messages);
+    raises ConfigError listing every problem found."""
+    reader = Reader(data, "", lines or {}, str(file) if file else "config")
     base = file.parent if file else Path.cwd()
-    return _build(reader, base, file)
+    config = _build(reader, base, file)
+    reader.check()
+    return config
 
 
 # -- building -----------------------------------------------------------------------------
@@ -143,7 +156,11 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
     top.only(*_TOP_KEYS)
     langs = languages(top)
     floors, areas = floors_and_areas(top)
-    found = devices(top, {a.id for a in areas})
+    # None: the list has problems of its own, and references to its items are not checked (a
+    # reference to an area left out for its problems would be one problem reported twice)
+    area_ids = {a.id for a in areas} if all_named(top, "areas", "id", "name") else None
+    found = devices(top, area_ids)
+    entity_ids = {d.entity_id for d in found} if all_named(top, "devices", "id") else None
     return Config(
         languages=langs,
         languages_on_demand=top.get("languages_on_demand", bool, True),
@@ -155,9 +172,7 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
         data_dir=top.path_value("data_dir", base),
         intents_dir=top.path_value("intents_dir", base),
         mqtt=(mqtt := parse_mqtt(top.section("mqtt"), base) if "mqtt" in top.data else None),
-        discovery=parse_discovery(
-            top.section("discovery"), base, mqtt=mqtt, area_ids={a.id for a in areas}
-        )
+        discovery=parse_discovery(top.section("discovery"), base, mqtt=mqtt, area_ids=area_ids)
         if "discovery" in top.data
         else None,
         store=parse_store(top.section("store"), base),
@@ -167,8 +182,8 @@ def _build(top: Reader, base: Path, file: Path | None) -> Config:
         security=parse_security(
             top.section("security"),
             base,
-            area_ids={a.id for a in areas},
-            entity_ids={d.entity_id for d in found},
+            area_ids=area_ids,
+            entity_ids=entity_ids,
         ),
         wyoming=parse_wyoming(top.section("wyoming"), speech="speech" in top.data)
         if "wyoming" in top.data

@@ -103,12 +103,13 @@ _KEYS = (
 
 
 def parse_discovery(
-    r: Reader, base: Path, *, mqtt: MQTTConfig | None, area_ids: set[str]
+    r: Reader, base: Path, *, mqtt: MQTTConfig | None, area_ids: set[str] | None
 ) -> DiscoveryConfig:
+    """``area_ids`` None: the areas: list has problems, and references to it are not checked."""
     r.only(*_KEYS)
     if mqtt is None:
         r.fail("", "needs an mqtt: section (discovery reads the MQTT bus)")
-        raise AssertionError  # unreachable: fail raises
+        mqtt = MQTTConfig()  # to check the rest of the section against the defaults
     topics = {}
     for key, default in (
         ("zigbee2mqtt_base", mqtt.zigbee2mqtt_base),
@@ -148,6 +149,7 @@ def _statestream(r: Reader, mqtt: MQTTConfig, zigbee2mqtt_base: str) -> str | No
             "is the base_topic of Home Assistant's mqtt_statestream (such as "
             "homeassistant_statestream), not true/false; leave it out to read no states",
         )
+        return None
     value = r.text(key)
     if value is None:
         return None
@@ -168,13 +170,15 @@ def _nested(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
-def _areas(r: Reader, area_ids: set[str]) -> dict[str, str]:
+def _areas(r: Reader, area_ids: set[str] | None) -> dict[str, str]:
     raw = r.get("areas", dict, {})
     out: dict[str, str] = {}
     section = r.section("areas")
     for key in raw:
-        area = section.text(str(key), required=True) or ""
-        if area not in area_ids:
+        area = section.text(str(key), required=True)
+        if area is None:
+            continue  # a problem recorded already
+        if area_ids is not None and area not in area_ids:
             section.fail(str(key), f"unknown area {area!r} (areas: {_known(area_ids)})")
         out[str(key)] = area
     return out
@@ -193,7 +197,7 @@ def _filters(r: Reader, key: str) -> tuple[str, ...] | None:
     if not r.has(key):
         return None
     filters = r.strings(key)
-    if not filters:
+    if r.data.get(key) == []:
         r.fail(key, "lists no topic; leave the key out to allow every command topic")
     for i, pattern in enumerate(filters):
         problem = filter_problem(pattern)
@@ -220,7 +224,7 @@ def _is_entity_id(text: str) -> bool:
     return bool(object_id) and slugify(object_id) == object_id and slugify(domain) == domain
 
 
-def _overrides(r: Reader, area_ids: set[str]) -> dict[str, DeviceOverride]:
+def _overrides(r: Reader, area_ids: set[str] | None) -> dict[str, DeviceOverride]:
     raw = r.get("devices", dict, {})
     section = r.section("devices")
     out: dict[str, DeviceOverride] = {}
@@ -231,7 +235,7 @@ def _overrides(r: Reader, area_ids: set[str]) -> dict[str, DeviceOverride]:
         if new_id is not None and not _is_entity_id(new_id):
             item.fail("id", f"{new_id!r} is not an entity id like 'light.kitchen'")
         area = item.text("area")
-        if area is not None and area not in area_ids:
+        if area is not None and area_ids is not None and area not in area_ids:
             item.fail("area", f"unknown area {area!r} (areas: {_known(area_ids)})")
         out[str(key)] = DeviceOverride(
             id=new_id,

@@ -58,7 +58,7 @@ def parse_llm(r: Reader, base: Path) -> LLMConfig:
         "min_coverage",
     )
     if r.data.get("backend") is False:  # YAML 1.1 reads a bare `off` as false
-        r = Reader({**r.data, "backend": "off"}, r.path, r.lines, r.file)
+        r = r.with_data({**r.data, "backend": "off"})
     backend = r.choice("backend", LLM_BACKENDS, "embedded")
     url = r.text("url")
     if backend == "remote" and not url:

@@ -73,14 +73,16 @@ def parse_faq(top: Reader) -> tuple[FAQEntry, ...]:
     entries: dict[str, FAQEntry] = {}
     for r in top.items("faq"):
         r.only("id", "question", "questions", "answer", "language", "private")
+        known = len(r.problems)
         questions = r.strings("questions") + r.strings("question")
-        if not questions:
+        if not questions and len(r.problems) == known:  # else they are there, but wrong
             r.fail("questions", "is required: the ways people ask for this")
         answer = r.required_text("answer")
-        entry_id = r.text("id") or slugify(questions[0])[:40]
+        language, private = r.text("language"), r.get("private", bool, False)
+        entry_id = r.text("id") or (slugify(questions[0])[:40] if questions else "")
         if entry_id in entries:
             r.fail("id", f"duplicate faq id {entry_id!r}")
-        entries[entry_id] = FAQEntry(
-            entry_id, questions, answer, r.text("language"), r.get("private", bool, False)
-        )
+            continue
+        if questions and answer:
+            entries[entry_id] = FAQEntry(entry_id, questions, answer, language, private)
     return tuple(entries.values())

@@ -1,7 +1,10 @@
 """Reading YAML for the config: a view of one mapping that knows its key path and lines.
 
-Every section parser receives a ``Reader`` and calls ``fail(key, reason)`` on the first problem;
-the error names the full key (``devices[3].area``), the line and the file.
+Every section parser receives a ``Reader`` and calls ``fail(key, reason)`` for each problem it
+finds. ``fail`` records the problem (the full key ``devices[3].area``, the line and the file) and
+returns, so the parsers go on and one run finds every problem; after a problem the getters give
+their default, and a list item that is not a mapping is skipped. ``check`` raises one ConfigError
+with all of them.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from hub.errors import ConfigError
+from hub.errors import ConfigError, ConfigProblem
 
 T = TypeVar("T")
 
@@ -32,21 +35,46 @@ def index_lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
 
 
 class Reader:
-    """A view of one mapping in the YAML, that knows its path and lines for errors."""
+    """A view of one mapping in the YAML, that knows its path and lines for errors.
 
-    def __init__(self, data: Any, path: str, lines: dict[str, int], file: str) -> None:
+    Every Reader made from another (``section``, ``items``) shares its list of ``problems``.
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        path: str,
+        lines: dict[str, int],
+        file: str,
+        problems: list[ConfigProblem] | None = None,
+    ) -> None:
         self.path, self.lines, self.file = path, lines, file
+        self.problems: list[ConfigProblem] = [] if problems is None else problems
         if not isinstance(data, Mapping):
             self.fail("", f"must be a mapping, not {_kind(data)}")
+            data = {}
         self.data: Mapping[str, Any] = data
 
     def key(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
     def fail(self, key: str, reason: str) -> None:
+        """Record a problem with ``key`` (relative to this mapping; "" for the mapping itself)."""
         full = self.key(key) if key else self.path
         line = self.lines.get(full) or self.lines.get(self.path)
-        raise ConfigError(full, reason, line=line, file=self.file)
+        problem = ConfigProblem(full, reason, line, self.file)
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def check(self) -> None:
+        """Raise one ConfigError with every problem recorded, in the order of their lines."""
+        if self.problems:
+            ordered = sorted(self.problems, key=lambda p: (p.line is not None, p.line or 0))
+            raise ConfigError.of(ordered)
+
+    def with_data(self, data: Mapping[str, Any]) -> Reader:
+        """The same place in the file, reading ``data`` instead (a value rewritten)."""
+        return Reader(data, self.path, self.lines, self.file, self.problems)
 
     def only(self, *allowed: str) -> None:
         for key in self.data:
@@ -64,7 +92,8 @@ class Reader:
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             self.fail(key, f"must be {_kind_name(kind)}, not {_kind(value)}")
-        return value  # type: ignore[return-value]
+            return default
+        return value
 
     def text(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
         value = self.data.get(key)
@@ -74,9 +103,11 @@ class Reader:
             return default
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.fail(key, f"must be a string, not {_kind(value)}")
+            return default
         value = str(value).strip()
         if required and not value:
             self.fail(key, "must not be empty")
+            return default
         return value
 
     def choice(
@@ -86,14 +117,16 @@ class Reader:
         default: str,
         aliases: Mapping[str, str] | None = None,
     ) -> str:
-        """One of ``choices`` (an alias stands for its choice); ``default`` when unset."""
+        """One of ``choices`` (an alias stands for its choice); ``default`` when unset or wrong."""
         value = self.text(key, default) or default
         value = (aliases or {}).get(value, value)
         if value not in choices:
             self.fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
+            return default
         return value
 
     def required_text(self, key: str) -> str:
+        """The text at ``key``; "" (and a problem recorded) when it is missing or empty."""
         value = self.text(key, required=True)
         return value or ""
 
@@ -101,15 +134,19 @@ class Reader:
         value = self.get(key, float, default)
         if not low <= value <= high:
             self.fail(key, f"must be between {low:g} and {high:g}, not {value:g}")
+            return default
         return value
 
     def integer(self, key: str, default: int, low: int, high: int) -> int:
         value = self.get(key, int, default)
         if not low <= value <= high:
             self.fail(key, f"must be between {low} and {high}, not {value}")
+            return default
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
+        """A list of strings (a lone string is a list of one); the items that are not strings
+        are left out, each with a problem."""
         value = self.data.get(key)
         if value is None:
             return ()
@@ -117,6 +154,7 @@ class Reader:
             value = [value]
         if not isinstance(value, list):
             self.fail(key, f"must be a list of strings, not {_kind(value)}")
+            return ()
         out = []
         for i, item in enumerate(value):
             if (
@@ -125,20 +163,26 @@ class Reader:
                 or not str(item).strip()
             ):
                 self.fail(f"{key}[{i}]", "must be a non-empty string")
+                continue
             out.append(str(item).strip())
         return tuple(out)
 
     def section(self, key: str) -> Reader:
-        return Reader(self.data.get(key) or {}, self.key(key), self.lines, self.file)
+        return Reader(self.data.get(key) or {}, self.key(key), self.lines, self.file, self.problems)
 
     def items(self, key: str) -> Iterator[Reader]:
+        """A Reader for each mapping in the list at ``key``; other items are problems."""
         value = self.data.get(key)
         if value is None:
             return
         if not isinstance(value, list):
             self.fail(key, f"must be a list, not {_kind(value)}")
+            return
         for i, item in enumerate(value):
-            yield Reader(item, f"{self.key(key)}[{i}]", self.lines, self.file)
+            if not isinstance(item, Mapping):
+                self.fail(f"{key}[{i}]", f"must be a mapping, not {_kind(item)}")
+                continue
+            yield Reader(item, f"{self.key(key)}[{i}]", self.lines, self.file, self.problems)
 
     def path_value(self, key: str, base: Path) -> Path | None:
         value = self.text(key)

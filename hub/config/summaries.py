@@ -74,6 +74,7 @@ def parse_summaries(r: Reader, base: Path, default_language: str = "en") -> Summ
         tz = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         r.fail("timezone", f"unknown time zone {timezone!r} (e.g. Europe/Berlin, UTC)")
+        tz = ZoneInfo("UTC")  # to check the jobs' cron expressions all the same
     topics = r.strings("record_topics")
     for i, topic in enumerate(topics):
         problem = topic_problem(topic.replace("+", "x").replace("#", "x"))
@@ -82,8 +83,11 @@ def parse_summaries(r: Reader, base: Path, default_language: str = "en") -> Summ
     jobs: list[SummaryJob] = []
     for job in r.items("jobs"):
         parsed = _job(job, tz, base, default_language)
+        if parsed is None:
+            continue
         if any(j.name == parsed.name for j in jobs):
             job.fail("name", f"duplicate job name {parsed.name!r}")
+            continue
         jobs.append(parsed)
     return SummariesConfig(
         timezone=timezone,
@@ -94,13 +98,15 @@ def parse_summaries(r: Reader, base: Path, default_language: str = "en") -> Summ
     )
 
 
-def _job(r: Reader, tz: ZoneInfo, base: Path, default_language: str) -> SummaryJob:
+def _job(r: Reader, tz: ZoneInfo, base: Path, default_language: str) -> SummaryJob | None:
+    """The job; None when its name, cron or window is wrong (the problem is recorded)."""
     r.only("name", "cron", "window", "language", "sources", "llm")
     name = r.required_text("name")
-    if not _NAME.match(name):
+    if name and not _NAME.match(name):
         r.fail("name", "use lower-case letters, digits, '-' and '_' (it becomes an MQTT topic)")
+        name = ""
     cron = r.required_text("cron")
-    problem = cron_problem(cron, tz)
+    problem = cron_problem(cron, tz) if cron else None
     if problem:
         r.fail("cron", problem)
     window_text = r.text("window", "24h") or "24h"
@@ -109,6 +115,7 @@ def _job(r: Reader, tz: ZoneInfo, base: Path, default_language: str) -> SummaryJ
         r.fail(
             "window", f"must be a duration from 1m to 31d like 30m, 24h or 7d, not {window_text!r}"
         )
+        window = None
     sources = r.strings("sources") or ("events",)
     out = []
     for i, source in enumerate(sources):
@@ -123,14 +130,17 @@ def _job(r: Reader, tz: ZoneInfo, base: Path, default_language: str) -> SummaryJ
                 f"sources[{i}]",
                 f"expected events, file:PATH, journal:UNIT or mqtt:TOPIC, not {source!r}",
             )
-    assert window is not None
+    language = r.text("language", default_language) or default_language
+    llm = r.get("llm", bool, True)
+    if not name or not cron or problem or window is None:
+        return None
     return SummaryJob(
         name=name,
         cron=cron,
         window=window,
-        language=r.text("language", default_language) or default_language,
+        language=language,
         sources=tuple(out),
-        llm=r.get("llm", bool, True),
+        llm=llm,
     )
 
 
