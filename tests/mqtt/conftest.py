@@ -33,7 +33,9 @@ from hub.config import Config, MQTTConfig
 from hub.config.security import SecurityConfig
 from hub.mqtt.daemon import Daemon
 from hub.pipeline import Pipeline
+from hub.registry import Registry
 from hub.security.policy import SecurityPolicy
+from tests.mqtt.fakes import FakeLink, ScriptedPipeline
 
 AUTOMATION = "automation"  # the client name allowed direct commands: hub/command/automation
 
@@ -297,3 +299,17 @@ def start_daemon(
     yield start
     for daemon in daemons:
         daemon.stop(drain_seconds=2)
+
+
+@pytest.fixture
+def fake() -> FakeLink:
+    """A broker link that keeps what the daemon publishes (tests/mqtt/fakes.py)."""
+    return FakeLink()
+
+
+@pytest.fixture
+def pipeline(registry: Registry) -> Iterator[ScriptedPipeline]:
+    """A pipeline that turns on the coffee machine, holding at "hold" until released."""
+    scripted = ScriptedPipeline(registry)
+    yield scripted
+    scripted.release.set()

@@ -1,12 +1,11 @@
 """Deadlines, redeliveries and "not twice" across restarts, with the fake link and the scripted
-pipeline of test_daemon_unit.py: sharper than a broker for timing questions."""
+pipeline of tests/mqtt/fakes.py: sharper than a broker for timing questions."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,27 +15,14 @@ from hub.config import Config, MQTTConfig
 from hub.mqtt.daemon import Daemon
 from hub.mqtt.freshness import UNKNOWN
 from hub.mqtt.inbound import Inbound
-from hub.registry import Registry
 from hub.store import Store
 from tests.mqtt.conftest import wait_until
-from tests.mqtt.test_daemon_unit import FakeLink, ScriptedPipeline, make_daemon, request
+from tests.mqtt.fakes import FakeLink, ScriptedPipeline, make_daemon, request
 
 
 @pytest.fixture
 def settings(example_config: Config) -> MQTTConfig:
     return replace(example_config.mqtt or MQTTConfig(), queue_size=8, discovery=False)
-
-
-@pytest.fixture
-def fake() -> FakeLink:
-    return FakeLink()
-
-
-@pytest.fixture
-def pipeline(registry: Registry) -> Iterator[ScriptedPipeline]:
-    scripted = ScriptedPipeline(registry)
-    yield scripted
-    scripted.release.set()
 
 
 def test_a_slow_answer_past_the_deadline_publishes_nothing(
