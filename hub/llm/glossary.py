@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from hub.text.detect import HAN, HANGUL, KANA, character_languages, is_cjk
+
 log = logging.getLogger(__name__)
 
 NUMBER = "#"
@@ -40,14 +42,8 @@ OPENABLE = frozenset((
 ))  # fmt: skip
 AND = "and"
 
-# Characters of the scripts matched character by character.
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3005]")
-_CJK_TEXT = re.compile(
-    r"\d+(?:[.,]\d+)?|[a-z]+|[%°]|[\u3040-\u30ff\u31f0-\u31ff\u3400-\u9fff\uf900-\ufaff"
-    r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u3005\u30fc]"
-)
+# Units of the scripts matched character by character: numbers, Latin words, characters.
+_CJK_TEXT = re.compile(rf"\d+(?:[.,]\d+)?|[a-z]+|[%°]|[{KANA}{HAN}{HANGUL}]")
 _WORD_TEXT = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+|[%°]")
 # CJK numerals (Chinese and Japanese): 二十二 -> 22, 两 -> 2, 百 -> 100.
 _CJK_DIGITS = {
@@ -155,13 +151,13 @@ def _choose(word: str, words: Sequence[str]) -> str:
 def best_match(text: str, languages: Iterable[str] | None = None) -> Match | None:
     """The glossary that reads ``text`` best, when it reads it better than English does."""
     codes = available() if languages is None else [c for c in languages if c in available()]
-    scripts = _scripts(text)
+    scripts = character_languages(text)  # zh, ja, ko: only their glossaries read the text
     candidates = []
     for code in codes:
         glossary = load(code)
         if scripts and not glossary.by_characters:
             continue
-        if glossary.by_characters and not _fits(code, scripts):
+        if glossary.by_characters and code not in scripts:
             continue
         candidates.append(read(glossary, text))
     best = max(candidates, key=lambda m: (m.score, m.content), default=None)
@@ -208,7 +204,7 @@ def read(glossary: Glossary, text: str) -> Match:
         if parts is not None:
             words.extend(p for p in parts if p)
             content += 1
-        elif _is_number(unit) or unit in "%°" or not _is_cjk(unit):
+        elif _is_number(unit) or unit in "%°" or not is_cjk(unit):
             words.append(unit)  # numbers, names and words the glossary does not know
         i += 1
     return Match(glossary.language, _dedupe(words), content, function, english)
@@ -332,31 +328,6 @@ def _is_unit(unit: str) -> bool:
     return unit.isdigit() and 1 <= int(unit) <= 9
 
 
-def _is_cjk(unit: str) -> bool:
-    return bool(_HANGUL.match(unit) or _KANA.match(unit) or _HAN.match(unit))
-
-
-def _scripts(text: str) -> set[str]:
-    found = set()
-    if _HANGUL.search(text):
-        found.add("ko")
-    if _KANA.search(text):
-        found.add("ja")
-    if _HAN.search(text):
-        found.add("han")
-    return found
-
-
-def _fits(code: str, scripts: set[str]) -> bool:
-    if code == "ko":
-        return "ko" in scripts
-    if code == "ja":
-        return "ja" in scripts or ("han" in scripts and "ko" not in scripts)
-    if code == "zh":
-        return scripts == {"han"}
-    return bool(scripts)
-
-
 def _english_words(text: str, language: str) -> float:
     words = _WORD_TEXT.findall(_fold(text))
     glossary = load(language)
@@ -371,7 +342,7 @@ def _fold(text: str) -> str:
         return text
     out = []
     for char in text:
-        if char.isascii() or _is_cjk(char):
+        if char.isascii() or is_cjk(char):
             out.append(char)
             continue
         decomposed = unicodedata.normalize("NFD", char)
