@@ -8,11 +8,10 @@ Words are compared after ``normalize_name`` (case, accents and punctuation folde
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from hub.registry import Device, Registry
-from hub.text.fold import names_any, normalize_name
+from hub.text.fold import fold, names_any, normalize_name
 
 
 def _set(words: str) -> frozenset[str]:
@@ -75,9 +74,9 @@ def _words(text: str) -> list[str]:
 
 def _has_phrase(text: str, phrases: Sequence[str]) -> bool:
     """Whether ``text`` holds one of ``phrases``: Latin ones as whole folded words, the others
-    (CJK, Hangul) as written."""
+    (CJK, Hangul) as written (``fold`` keeps them)."""
     folded = f" {normalize_name(text)} "
-    raw = unicodedata.normalize("NFC", text)
+    raw = fold(text)
     return any(f" {p} " in folded if p.isascii() else p in raw for p in phrases)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -29,6 +28,7 @@ from typing import Any
 import yaml
 
 from hub.text.detect import HAN, HANGUL, KANA, character_languages, is_cjk
+from hub.text.fold import fold
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class Glossary:
 
     def units(self, text: str) -> list[str]:
         """The request as units to match: words or characters, numbers as written, then $."""
-        text = _fold(text)
+        text = fold(text)
         if self.by_characters:
             found = _CJK_TEXT.findall(_cjk_numerals(text))
         else:
@@ -329,25 +329,10 @@ def _is_unit(unit: str) -> bool:
 
 
 def _english_words(text: str, language: str) -> float:
-    words = _WORD_TEXT.findall(_fold(text))
+    words = _WORD_TEXT.findall(fold(text))
     glossary = load(language)
     vocabulary = ENGLISH | glossary.english
     return sum(1 for w in words if w in vocabulary and (w,) not in glossary.entries)
-
-
-def _fold(text: str) -> str:
-    """Lower case, without accents (so "electricite" matches "électricité"); CJK unchanged."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("ß", "ss")
-    if text.isascii():
-        return text
-    out = []
-    for char in text:
-        if char.isascii() or is_cjk(char):
-            out.append(char)
-            continue
-        decomposed = unicodedata.normalize("NFD", char)
-        out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
-    return unicodedata.normalize("NFC", "".join(out))
 
 
 def _cjk_numerals(text: str) -> str:
@@ -470,7 +455,7 @@ def parse(name: str, data: Any) -> Glossary:
         isinstance(v, int) and not isinstance(v, bool) for v in numbers.values()
     ):
         raise GlossaryError(f"glossary {name}: 'numbers' must map words to whole numbers")
-    values = {_fold(str(k)): int(v) for k, v in numbers.items()}
+    values = {fold(str(k)): int(v) for k, v in numbers.items()}
     for key, meaning in entries.items():
         if len(key) == 1 and meaning.isdigit():
             values.setdefault(key[0], int(meaning))
