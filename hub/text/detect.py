@@ -22,6 +22,7 @@ _HANGUL = re.compile(f"[{HANGUL}]")
 _KANA = re.compile(f"[{KANA}]")
 _HAN = re.compile(f"[{HAN}]")
 _CJK = re.compile(f"[{HANGUL}{KANA}{HAN}]")
+_UNSPACED = re.compile(f"[{KANA}{HAN}]")
 # Scripts of one language each (among the languages a config may name).
 _ALPHABETS = (
     ("ru", re.compile(r"[\u0400-\u04ff]")),
@@ -211,3 +212,9 @@ def character_languages(text: str) -> tuple[str, ...]:
 def is_cjk(text: str) -> bool:
     """Whether ``text`` starts with a Hangul, kana or Han character."""
     return bool(_CJK.match(text))
+
+
+def is_unspaced(text: str) -> bool:
+    """Whether ``text`` starts with a character of a script written without spaces between
+    words: kana or Han (Korean puts spaces between its words)."""
+    return bool(_UNSPACED.match(text))

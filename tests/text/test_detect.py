@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from hub.text.detect import character_languages, detect_language, is_cjk, script_languages
+from hub.text.detect import (
+    character_languages,
+    detect_language,
+    is_cjk,
+    is_unspaced,
+    script_languages,
+)
 
 ALL = ("en", "de", "fr", "es", "it", "nl", "ja", "zh", "ko")
 
@@ -40,6 +46,8 @@ def test_only_chinese_japanese_and_korean_are_read_by_characters() -> None:
     assert character_languages("Привет") == ()
     assert is_cjk("電") and is_cjk("を") and is_cjk("거") and is_cjk("々")
     assert not is_cjk("e") and not is_cjk("é") and not is_cjk("1")
+    # Korean puts spaces between its words; Chinese and Japanese do not.
+    assert is_unspaced("電") and is_unspaced("を") and not is_unspaced("거")
 
 
 @pytest.mark.parametrize(
