@@ -35,7 +35,10 @@ whitesmoke yellow yellowgreen
 """
 COLOR_NAMES: frozenset[str] = frozenset(_CSS_COLORS.split())
 
-HVAC_MODES: tuple[str, ...] = ("off", "heat", "cool", "heat_cool", "auto", "dry", "fan_only")
+# Domain constants every tier shares: the thermostat modes (in the order the model is offered
+# them), and the brightness step of "dim"/"brighten" said without a number.
+HVAC_MODES: tuple[str, ...] = ("off", "heat", "cool", "auto", "heat_cool", "dry", "fan_only")
+LIGHT_STEP_PCT = 20
 
 
 @dataclass(frozen=True)
