@@ -18,7 +18,10 @@ Kind = Literal["int", "number", "string", "bool"]
 # The colour names Home Assistant accepts as light.turn_on color_name: CSS3's, and navyblue.
 COLOR_NAMES: frozenset[str] = frozenset(webcolors.names("css3")) | {"navyblue"}
 
-HVAC_MODES: tuple[str, ...] = ("off", "heat", "cool", "heat_cool", "auto", "dry", "fan_only")
+# Domain constants every tier shares: the thermostat modes (in the order the model is offered
+# them), and the brightness step of "dim"/"brighten" said without a number.
+HVAC_MODES: tuple[str, ...] = ("off", "heat", "cool", "auto", "heat_cool", "dry", "fan_only")
+LIGHT_STEP_PCT = 20
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ Words are compared after ``normalize_name`` (case, accents and punctuation folde
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from hub.registry import Device, Registry
-from hub.text.fold import names_any, normalize_name
+from hub.text.fold import fold, names_any, normalize_name
+from hub.text.numbers import number_words
 
 
 def _set(words: str) -> frozenset[str]:
@@ -51,8 +51,8 @@ ORDINALS: dict[str, int] = {
 }  # fmt: skip
 LAST_WORDS = frozenset({"last", "letzte", "letzten", "dernier", "derniere", "ultimo", "ultima",
                         "laatste"})  # fmt: skip
-DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-               "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}  # fmt: skip
+# A PIN said digit by digit: "one two three four", "oh five" (English, as before).
+DIGIT_WORDS = {w: str(n) for w, n in number_words("en", range(10)).items()} | {"oh": "0"}
 # Words that point back to what the conversation last did.
 PRONOUNS = _set(
     """it them that those these this one ones es sie ihn das le la les lo los las li het ze
@@ -75,9 +75,9 @@ def _words(text: str) -> list[str]:
 
 def _has_phrase(text: str, phrases: Sequence[str]) -> bool:
     """Whether ``text`` holds one of ``phrases``: Latin ones as whole folded words, the others
-    (CJK, Hangul) as written."""
+    (CJK, Hangul) as written (``fold`` keeps them)."""
     folded = f" {normalize_name(text)} "
-    raw = unicodedata.normalize("NFC", text)
+    raw = fold(text)
     return any(f" {p} " in folded if p.isascii() else p in raw for p in phrases)
 
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hub.config import FAQEntry
-from hub.text.fold import strip_accents
+from hub.text.detect import is_unspaced
+from hub.text.fold import fold
 
 MIN_SCORE = 0.6
 
@@ -89,9 +90,9 @@ class Match:
 
 
 def _words(text: str) -> set[str]:
-    folded = strip_accents(text.casefold())
+    folded = fold(text)
     words = set(_WORD.findall(folded))
-    cjk = {ch for ch in folded if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7a3"}
+    cjk = {ch for ch in folded if is_unspaced(ch)}  # Chinese and Japanese: characters too
     return (words - _FILLER) | cjk if cjk else words - _FILLER
 
 

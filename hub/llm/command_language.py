@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.actions import HVAC_MODES, LIGHT_STEP_PCT
 from hub.messages import Command
 from hub.registry import Device, Registry
 
 NOTHING = "nothing"
-LIGHT_STEP_PCT = 20
 
 # Colours a person names, and the white tones that map to a colour temperature.
 COLORS = (
@@ -32,7 +32,6 @@ COLORS = (
     "lavender",
 )  # fmt: skip
 WHITES = {"warm white": 2700, "neutral white": 4000, "cool white": 5000, "daylight": 6500}
-HVAC_MODES = ("off", "heat", "cool", "auto", "heat_cool", "dry", "fan_only")
 
 # Plural nouns for group commands, by domain and (for covers) device class.
 GROUP_NOUNS = {"light": "lights", "fan": "fans", "switch": "switches", "media_player": "speakers"}

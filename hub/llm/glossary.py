@@ -20,13 +20,15 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import yaml
+
+from hub.text.detect import HAN, HANGUL, KANA, character_languages, is_cjk
+from hub.text.fold import fold
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +42,8 @@ OPENABLE = frozenset((
 ))  # fmt: skip
 AND = "and"
 
-# Characters of the scripts matched character by character.
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3005]")
-_CJK_TEXT = re.compile(
-    r"\d+(?:[.,]\d+)?|[a-z]+|[%°]|[\u3040-\u30ff\u31f0-\u31ff\u3400-\u9fff\uf900-\ufaff"
-    r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u3005\u30fc]"
-)
+# Units of the scripts matched character by character: numbers, Latin words, characters.
+_CJK_TEXT = re.compile(rf"\d+(?:[.,]\d+)?|[a-z]+|[%°]|[{KANA}{HAN}{HANGUL}]")
 _WORD_TEXT = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+|[%°]")
 # CJK numerals (Chinese and Japanese): 二十二 -> 22, 两 -> 2, 百 -> 100.
 _CJK_DIGITS = {
@@ -102,7 +98,7 @@ class Glossary:
 
     def units(self, text: str) -> list[str]:
         """The request as units to match: words or characters, numbers as written, then $."""
-        text = _fold(text)
+        text = fold(text)
         if self.by_characters:
             found = _CJK_TEXT.findall(_cjk_numerals(text))
         else:
@@ -155,13 +151,13 @@ def _choose(word: str, words: Sequence[str]) -> str:
 def best_match(text: str, languages: Iterable[str] | None = None) -> Match | None:
     """The glossary that reads ``text`` best, when it reads it better than English does."""
     codes = available() if languages is None else [c for c in languages if c in available()]
-    scripts = _scripts(text)
+    scripts = character_languages(text)  # zh, ja, ko: only their glossaries read the text
     candidates = []
     for code in codes:
         glossary = load(code)
         if scripts and not glossary.by_characters:
             continue
-        if glossary.by_characters and not _fits(code, scripts):
+        if glossary.by_characters and code not in scripts:
             continue
         candidates.append(read(glossary, text))
     best = max(candidates, key=lambda m: (m.score, m.content), default=None)
@@ -208,7 +204,7 @@ def read(glossary: Glossary, text: str) -> Match:
         if parts is not None:
             words.extend(p for p in parts if p)
             content += 1
-        elif _is_number(unit) or unit in "%°" or not _is_cjk(unit):
+        elif _is_number(unit) or unit in "%°" or not is_cjk(unit):
             words.append(unit)  # numbers, names and words the glossary does not know
         i += 1
     return Match(glossary.language, _dedupe(words), content, function, english)
@@ -332,51 +328,11 @@ def _is_unit(unit: str) -> bool:
     return unit.isdigit() and 1 <= int(unit) <= 9
 
 
-def _is_cjk(unit: str) -> bool:
-    return bool(_HANGUL.match(unit) or _KANA.match(unit) or _HAN.match(unit))
-
-
-def _scripts(text: str) -> set[str]:
-    found = set()
-    if _HANGUL.search(text):
-        found.add("ko")
-    if _KANA.search(text):
-        found.add("ja")
-    if _HAN.search(text):
-        found.add("han")
-    return found
-
-
-def _fits(code: str, scripts: set[str]) -> bool:
-    if code == "ko":
-        return "ko" in scripts
-    if code == "ja":
-        return "ja" in scripts or ("han" in scripts and "ko" not in scripts)
-    if code == "zh":
-        return scripts == {"han"}
-    return bool(scripts)
-
-
 def _english_words(text: str, language: str) -> float:
-    words = _WORD_TEXT.findall(_fold(text))
+    words = _WORD_TEXT.findall(fold(text))
     glossary = load(language)
     vocabulary = ENGLISH | glossary.english
     return sum(1 for w in words if w in vocabulary and (w,) not in glossary.entries)
-
-
-def _fold(text: str) -> str:
-    """Lower case, without accents (so "electricite" matches "électricité"); CJK unchanged."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("ß", "ss")
-    if text.isascii():
-        return text
-    out = []
-    for char in text:
-        if char.isascii() or _is_cjk(char):
-            out.append(char)
-            continue
-        decomposed = unicodedata.normalize("NFD", char)
-        out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
-    return unicodedata.normalize("NFC", "".join(out))
 
 
 def _cjk_numerals(text: str) -> str:
@@ -499,7 +455,7 @@ def parse(name: str, data: Any) -> Glossary:
         isinstance(v, int) and not isinstance(v, bool) for v in numbers.values()
     ):
         raise GlossaryError(f"glossary {name}: 'numbers' must map words to whole numbers")
-    values = {_fold(str(k)): int(v) for k, v in numbers.items()}
+    values = {fold(str(k)): int(v) for k, v in numbers.items()}
     for key, meaning in entries.items():
         if len(key) == 1 and meaning.isdigit():
             values.setdefault(key[0], int(meaning))

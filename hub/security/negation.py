@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from hub.text.fold import strip_accents
+from hub.text.fold import fold
 
 # Folded (lower case, no accents) whole words that negate a verb, per language.
 _WORDS: dict[str, frozenset[str]] = {
@@ -34,7 +34,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)  # apostrophes split: n'ouvre -> n,
 
 def is_negated(text: str) -> bool:
     """Whether ``text`` says not to do what it names."""
-    folded = strip_accents(text).casefold()
+    folded = fold(text)
     if _CONTRACTIONS.search(folded):
         return True
     if any(word in _ALL_WORDS for word in _WORD.findall(folded)):

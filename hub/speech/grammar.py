@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.registry import Registry
+from hub.text.numbers import speaks, spellings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -327,19 +328,13 @@ def _numbers(intents: Any, registry: Registry, language: str, step: int) -> list
 
 def number_words(numbers: Iterable[int], language: str) -> list[str]:
     """``numbers`` spelled out in ``language`` (every form the language has), digits if none."""
-    try:
-        from unicode_rbnf import RbnfEngine
-
-        engine = RbnfEngine.for_language(language)
-    except Exception:  # no rules for the language: the model may still know the digits
+    if not speaks(language):  # no rules for the language: the model may still know the digits
         return [str(n) for n in numbers]
     out: dict[str, None] = {}
     for number in numbers:
-        try:
-            result = engine.format_number(number)
-        except Exception:
+        forms = spellings(number, language)
+        if not forms:
             out.setdefault(str(number))
-            continue
-        for text in result.text_by_ruleset.values():
+        for text in forms:
             out.setdefault(text.replace("-", " "))
     return list(out)

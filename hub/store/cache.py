@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,13 +18,14 @@ import sqlite_utils
 
 from hub.messages import Command
 from hub.store.db import Store
+from hub.text.fold import fold_case
 
 _EDGE_PUNCTUATION = " \t\r\n.!?,;:。！？、，…¡¿\"'«»“”"
 
 
 def cache_key(text: str) -> str:
     """Case, width and spacing folded; punctuation trimmed at the ends only."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = fold_case(text)
     return " ".join(folded.split()).strip(_EDGE_PUNCTUATION)
 
 

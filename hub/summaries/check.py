@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from hub.summaries.facts import Facts
 from hub.summaries.render import facts_lines
+from hub.text.numbers import number_words, spoken_key, words_pattern
 
 NEAR_BEFORE = 30  # characters between a device's name and a count that is about it
 NEAR_AFTER = 25
@@ -56,13 +57,12 @@ _NOT_COUNTS = re.compile(
     re.I,
 )
 _WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "twice": 2,
-    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9,
-    "zehn": 10, "elf": 11, "zwölf": 12, "zwanzig": 20, "zweimal": 2,
-}  # fmt: skip
-_WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\b", re.I)
+    **number_words("en", range(2, 21)),
+    **number_words("de", range(2, 21)),
+    "twice": 2,
+    "zweimal": 2,
+}
+_WORD = re.compile(r"\b(" + words_pattern(_WORDS) + r")\b", re.I)
 _MS = re.compile(r"^\s*(ms|milli)", re.I)
 _NO_ERRORS = re.compile(
     r"\bno (?:errors?|failures?|failed)\b|\bnothing (?:failed|went wrong)\b|\bwithout (?:any )?"
@@ -102,7 +102,8 @@ def numbers_in(text: str) -> list[tuple[float, bool, int, int]]:
         is_ms = bool(_MS.match(cleaned[match.end() :]))
         out.append((value, is_ms, match.start(), match.end()))
     for match in _WORD.finditer(cleaned):
-        out.append((float(_WORDS[match.group(1).lower()]), False, match.start(), match.end()))
+        value = float(_WORDS[spoken_key(match.group(1))])
+        out.append((value, False, match.start(), match.end()))
     return out
 
 

@@ -1,13 +1,34 @@
-"""Which language a short question is in: by script first, then by common words.
+"""Which language a text is in: by its script first, then by common words.
 
-Good enough to answer in the asker's language and to key the answer cache; the hub's
-languages are few and known from the config, so the choice is only among them.
+One detector for every tier. The script decides when it can: kana is Japanese (a Japanese
+sentence often opens with a kanji, "電気をつけて", so the first character must not decide),
+Hangul is Korean, Han characters alone are Chinese first and Japanese second; Cyrillic, Arabic
+and Greek name one language each. A text in Latin letters is told apart by its common words.
+The hub's languages are few and known from the config, so the choice is only among them.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+
+# Character classes of the scripts read character by character (no spaces between words).
+HANGUL = "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"
+KANA = "\u3040-\u30ff\u31f0-\u31ff"
+HAN = "\u3400-\u9fff\uf900-\ufaff\u3005"
+# The languages written in them: a glossary or a matcher reads their text by characters.
+CHARACTER_LANGUAGES = ("zh", "ja", "ko")
+
+_HANGUL = re.compile(f"[{HANGUL}]")
+_KANA = re.compile(f"[{KANA}]")
+_HAN = re.compile(f"[{HAN}]")
+_CJK = re.compile(f"[{HANGUL}{KANA}{HAN}]")
+_UNSPACED = re.compile(f"[{KANA}{HAN}]")
+# Scripts of one language each (among the languages a config may name).
+_ALPHABETS = (
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+)
 
 _WORDS = {
     "en": {
@@ -148,9 +169,9 @@ def detect_language(text: str, languages: tuple[str, ...]) -> str:
     if not languages:
         return "en"
     bases = {lang.split("-")[0].lower(): lang for lang in languages}
-    by_script = _script(text)
-    if by_script is not None and by_script in bases:
-        return bases[by_script]
+    for by_script in script_languages(text):
+        if by_script in bases:
+            return bases[by_script]
     words = [w.lower() for w in _WORD.findall(text)]
     best, best_score = languages[0], 0
     for base, lang in bases.items():
@@ -160,22 +181,40 @@ def detect_language(text: str, languages: tuple[str, ...]) -> str:
     return best
 
 
-def _script(text: str) -> str | None:
-    for ch in text:
-        if "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff":
-            return "ko"
-        if "\u3040" <= ch <= "\u30ff":
-            return "ja"
-        if "\u4e00" <= ch <= "\u9fff":
-            return "zh"
-        if "\u0400" <= ch <= "\u04ff":
-            return "ru"
-        if "\u0600" <= ch <= "\u06ff":
-            return "ar"
-        if "\u0370" <= ch <= "\u03ff":
-            return "el"
-    return None
+def script_languages(text: str) -> tuple[str, ...]:
+    """The languages ``text``'s script allows, likeliest first; () for Latin letters.
+
+    Hangul: Korean (with or without hanja). Kana: Japanese. Han characters and nothing else:
+    Chinese, or Japanese written in kanji only. Otherwise the first of Cyrillic (ru), Arabic
+    (ar) or Greek (el) in the text."""
+    hangul, kana, han = (bool(p.search(text)) for p in (_HANGUL, _KANA, _HAN))
+    found: list[str] = []
+    if hangul:
+        found.append("ko")
+    if kana or (han and not hangul):
+        found.append("ja")
+    if han and not hangul and not kana:
+        found.insert(0, "zh")
+    if found:
+        return tuple(found)
+    first = min(
+        ((m.start(), code) for code, pattern in _ALPHABETS if (m := pattern.search(text))),
+        default=None,
+    )
+    return (first[1],) if first else ()
 
 
-def fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+def character_languages(text: str) -> tuple[str, ...]:
+    """Of ``CHARACTER_LANGUAGES``, those ``text``'s script allows (likeliest first)."""
+    return tuple(code for code in script_languages(text) if code in CHARACTER_LANGUAGES)
+
+
+def is_cjk(text: str) -> bool:
+    """Whether ``text`` starts with a Hangul, kana or Han character."""
+    return bool(_CJK.match(text))
+
+
+def is_unspaced(text: str) -> bool:
+    """Whether ``text`` starts with a character of a script written without spaces between
+    words: kana or Han (Korean puts spaces between its words)."""
+    return bool(_UNSPACED.match(text))

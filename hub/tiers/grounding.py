@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from hub.messages import Command
 from hub.registry import Device, Registry
 from hub.text.fold import names_any, normalize_name
+from hub.text.numbers import number_words, spoken_key, words_pattern
 
 # Words that point at a domain, for choosing candidates in large homes.
 DOMAIN_WORDS = {
@@ -154,17 +155,15 @@ _EXTREME = re.compile(
     r"\b(max|maximum|highest|full|fully|all the way|min|minimum|lowest|least|most)\b", re.I
 )
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
-_UNITS = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen",
-)  # fmt: skip
-_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: i * 10 for i, w in enumerate(_TENS) if i > 1}
-_WORDS |= {"hundred": 100, "half": 50, "halfway": 50, "quarter": 25, "three quarters": 75}
+# English number words, "zero" to "ninety-nine" ("twenty one" too), and the words of
+# fractions and of a bare "hundred" that are not numbers in the spell-out rules.
+_SPOKEN = number_words("en", range(100))
+_FRACTIONS = {"hundred": 100, "half": 50, "halfway": 50, "quarter": 25, "three quarters": 75}
+_WORDS = {**_SPOKEN, **_FRACTIONS}
 _WORD = re.compile(
-    r"\b(three quarters|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
-    r"(?:[ -](one|two|three|four|five|six|seven|eight|nine))?\b",
+    r"\b(three quarters|"
+    + words_pattern([*_SPOKEN, "hundred", "half", "halfway", "quarter"])
+    + r")\b",
     re.I,
 )
 
@@ -175,10 +174,7 @@ def said_values(text: str) -> frozenset[float] | None:
         return None
     values = {float(m.group(0).replace(",", ".")) for m in _DIGITS.finditer(text)}
     for match in _WORD.finditer(text):
-        value = _WORDS[match.group(1).lower()]
-        if match.group(2) and value >= 20:
-            value += _WORDS[match.group(2).lower()]
-        values.add(float(value))
+        values.add(float(_WORDS[spoken_key(match.group(1))]))
     return frozenset(values)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from hub.actions import LIGHT_STEP_PCT
 from hub.messages import Command, Request
 from hub.registry import Device, Registry
 from hub.targets import Resolution, TargetQuery, ask_which, resolve
@@ -161,9 +162,6 @@ def _light_set(slots: Slots, registry: Registry, request: Request) -> Answer:
     if not able:
         return Answer(reply=f"{_names(resolution.devices)} can't change {feature}.")
     return Answer(_group(able, {"light": "turn_on"}, data))
-
-
-LIGHT_STEP_PCT = 20  # "dim the lights" without a number
 
 
 def _light_step(slots: Slots, registry: Registry, request: Request) -> Answer:

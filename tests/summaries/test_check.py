@@ -95,6 +95,12 @@ def test_numbers_are_found_with_thousands_separators_words_and_units() -> None:
     assert numbers_in("at 14:05 on 2025-11-29, p95 and the 95th percentile over 24h") == []
 
 
+def test_number_words_two_to_twenty_count_in_english_and_german() -> None:
+    found = [v for v, *_ in numbers_in("Seventeen lamps, twice; zwölf, dreizehn, Fünf, zweimal")]
+    assert found == [17.0, 2.0, 12.0, 13.0, 5.0, 2.0]
+    assert numbers_in("one lamp, eins") == []  # "one" is not a count here
+
+
 def test_sentences_split_on_ends_and_lines() -> None:
     assert sentences("One. Two!\nThree 1.5 four?") == ["One.", "Two!", "Three 1.5 four?"]
 

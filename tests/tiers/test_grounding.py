@@ -61,6 +61,9 @@ def test_a_device_with_no_place_is_never_held_against_a_line(registry: Registry)
         ("put the blinds at a quarter", {25}),
         ("open them halfway", {50}),
         ("three quarters open", {75}),
+        ("ninety-nine or Ninety nine", {99}),
+        ("one two three four", {1, 2, 3, 4}),  # a word after a small number is its own
+        ("half one", {50, 1}),  # only tens take a unit after them
         ("turn the telly down", set()),
         ("bedroom lamp to maximum brightness", None),  # an extreme: any value may be meant
         ("set the brightness to the lowest", None),
