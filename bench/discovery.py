@@ -1,6 +1,6 @@
-"""Benchmark a discovered home: 20 devices versus 300, template tier and LLM tier side by side.
+"""Benchmark a discovered home of 50, 100 and 300 devices, template tier and LLM tier side by side.
 
-    .venv/bin/python bench/discovery.py               # both tiers, 20 requests each per home
+    .venv/bin/python bench/discovery.py               # both tiers at 50, 100 and 300 devices
     .venv/bin/python bench/discovery.py --no-llm      # the template tier only
     .venv/bin/python bench/discovery.py --sizes 20 300 1000 --json
 
@@ -11,19 +11,22 @@ HA discovery configs and retained states go through the daemon's own discovery c
 request names one of them, so the only difference between the homes is their size.
 
 Figures: discovery (parsing the bridge payload and building the registry), the time to prepare
-the template tier for the new registry version, then per tier the p50/p90 of the pipeline's own
-time per request (``Reply.ms``), how many requests gave commands (the one state question of the
-template sample gives none), and for the LLM tier the size
-of the system prompt it evaluated (the model sees at most ``llm.max_candidates`` devices).
+each tier for the new registry version (for the LLM tier: its tries and the prompt evaluated, or
+loaded from the state directory when an earlier run saved it), then per tier the p50/p95 of the
+pipeline's own time per request (``Reply.ms``), how many requests gave commands, for the LLM
+tier how many touched the device meant and how many another, the size of the prompt, and the
+process's resident size after the tier ran.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,28 +75,28 @@ TEMPLATE_REQUESTS = (
     "set the office ac to 19 degrees",
     "brighten the bedroom lamp",
 )
-# Free phrasings for the model, naming the same devices.
+# Free phrasings for the model, naming the same devices, and the device each means.
 LLM_REQUESTS = (
-    "could you switch the kitchen ceiling on please",
-    "kill the kitchen counter light",
-    "i want the living room lamp at 30 percent",
-    "lower the living room blinds halfway",
-    "make the bedroom radiator 22",
-    "secure the hallway front door",
-    "flip on the hallway wall switch left",
-    "shut off the office wall switch l3",
-    "get the bedroom fan going",
-    "draw the bedroom curtains",
-    "bathroom light on",
-    "night light in the kids room on please",
-    "desk lamp in the office off",
-    "start the coffee plug in the kitchen",
-    "garage door up",
-    "porch light on please",
-    "cool the office ac down to 19",
-    "bedroom lamp a bit brighter",
-    "living room ceiling light off",
-    "turn da kitchen ceilin on",
+    ("could you switch the kitchen ceiling on please", "light.kitchen_ceiling"),
+    ("kill the kitchen counter light", "light.kitchen_counter"),
+    ("i want the living room lamp at 30 percent", "light.living_room_lamp"),
+    ("lower the living room blinds halfway", "cover.living_room_blinds"),
+    ("make the bedroom radiator 22", "climate.bedroom_radiator"),
+    ("secure the hallway front door", "lock.hallway_front_door"),
+    ("flip on the hallway wall switch left", "switch.hallway_wall_switch_left"),
+    ("shut off the office wall switch l3", "switch.office_wall_switch_l3"),
+    ("get the bedroom fan going", "fan.bedroom_fan"),
+    ("draw the bedroom curtains", "cover.bedroom_curtains"),
+    ("bathroom light on", "light.bathroom_light"),
+    ("night light in the kids room on please", "light.kids_room_night_light"),
+    ("desk lamp in the office off", "light.office_desk_lamp"),
+    ("start the coffee plug in the kitchen", "switch.kitchen_coffee_plug"),
+    ("garage door up", "cover.garage_door"),
+    ("porch light on please", "light.porch_light"),
+    ("cool the office ac down to 19", "climate.office_ac"),
+    ("bedroom lamp a bit brighter", "light.bedroom_lamp"),
+    ("living room ceiling light off", "light.living_room_ceiling"),
+    ("turn da kitchen ceilin on", "light.kitchen_ceiling"),
 )
 
 
@@ -140,22 +143,33 @@ def discovered_home(config: Config, size: int) -> tuple[Registry, dict[str, Any]
 
 
 def run_tier(
-    tier: Tier, registry: Registry, requests: tuple[str, ...], repeat: int
+    tier: Tier,
+    registry: Registry,
+    requests: Sequence[tuple[str, str | None]],
+    repeat: int,
 ) -> dict[str, Any]:
-    """Each request ``repeat`` times; p50/p90 over all, and of the first and the later passes
-    (the LLM tier builds its command language per candidate set on first sight)."""
+    """Each request ``repeat`` times; p50/p95 over all, and of the first and the later passes
+    (before, the LLM tier made a prompt of its own per candidate set on first sight). A reply
+    is right when its commands touch exactly the device the request means, wrong when they
+    touch another; a question or nothing is neither."""
+    for _, entity_id in requests:
+        assert entity_id is None or registry.device(entity_id) is not None, entity_id
     pipeline = Pipeline(registry, [tier])
     start = time.perf_counter()
     pipeline.warm(llm=tier.name == "llm")
     warm_ms = (time.perf_counter() - start) * 1000
     print(f"  {tier.name}: prepared in {warm_ms:.0f} ms", file=sys.stderr, flush=True)
     passes: list[list[float]] = []
-    acted = 0
+    acted = right = wrong = 0
     for _ in range(repeat):
         times: list[float] = []
-        for text in requests:
+        for text, entity_id in requests:
             reply = pipeline.ask(make_request(registry, text, source="bench"))
             times.append(reply.ms)
+            touched = {e for c in reply.commands for e in c.entity_ids}
+            if entity_id is not None and touched:
+                right += touched == {entity_id}
+                wrong += touched != {entity_id}
             if tier.name == "llm":
                 got = "; ".join(f"{c.action} {','.join(c.entity_ids)}" for c in reply.commands)
                 print(
@@ -171,23 +185,34 @@ def run_tier(
         "with_commands": acted,
         "prepare_ms": round(warm_ms, 1),
         "p50_ms": round(statistics.median(every), 2),
-        "p90_ms": round(every[max(0, int(len(every) * 0.9) - 1)], 2),
+        "p95_ms": round(every[max(0, math.ceil(len(every) * 0.95) - 1)], 2),
         "first_pass_p50_ms": round(statistics.median(passes[0]), 2),
+        "rss_mb": rss_mb(),
     }
+    if any(entity_id is not None for _, entity_id in requests):
+        out["right"], out["wrong"] = right, wrong
     if len(passes) > 1:
         out["later_passes_p50_ms"] = round(statistics.median(t for p in passes[1:] for t in p), 2)
     context = getattr(tier, "_context", None)
     if callable(context):
-        prompt = context(registry, requests[0]).prompt
+        prompt = context(registry, requests[0][0]).prompt
         out["prompt_chars"] = len(prompt.system) + sum(len(a) + len(b) for a, b in prompt.examples)
     return out
+
+
+def rss_mb() -> int:
+    """The process's resident size now (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+    return 0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 300])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 300])
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM tier")
     parser.add_argument("--repeat", type=int, default=5, help="template requests: times each")
     parser.add_argument(
@@ -204,7 +229,8 @@ def main() -> None:
     results = []
     for size in args.sizes:
         registry, row = discovered_home(config, size)
-        row["template"] = run_tier(template, registry, TEMPLATE_REQUESTS, args.repeat)
+        templates = [(text, None) for text in TEMPLATE_REQUESTS]
+        row["template"] = run_tier(template, registry, templates, args.repeat)
         if llm is not None:
             sample = LLM_REQUESTS[: args.llm_sample]
             row["llm"] = run_tier(llm, registry, sample, args.llm_repeat)
@@ -221,7 +247,7 @@ def main() -> None:
         ("discovery, all messages (ms)", lambda r: r["discovery_ms"]),
         ("template: prepare (ms)", lambda r: r["template"]["prepare_ms"]),
         ("template: p50 (ms)", lambda r: r["template"]["p50_ms"]),
-        ("template: p90 (ms)", lambda r: r["template"]["p90_ms"]),
+        ("template: p95 (ms)", lambda r: r["template"]["p95_ms"]),
         (
             "template: with commands",
             lambda r: f"{r['template']['with_commands']}/{r['template']['requests']}",
@@ -231,10 +257,12 @@ def main() -> None:
         lines += [
             ("llm: prepare (ms)", lambda r: r["llm"]["prepare_ms"]),
             ("llm: p50 (ms)", lambda r: r["llm"]["p50_ms"]),
-            ("llm: p90 (ms)", lambda r: r["llm"]["p90_ms"]),
+            ("llm: p95 (ms)", lambda r: r["llm"]["p95_ms"]),
             ("llm: p50, first sight (ms)", lambda r: r["llm"]["first_pass_p50_ms"]),
             ("llm: p50, seen before (ms)", lambda r: r["llm"].get("later_passes_p50_ms", "")),
             ("llm: with commands", lambda r: f"{r['llm']['with_commands']}/{r['llm']['requests']}"),
+            ("llm: right / wrong device", lambda r: f"{r['llm']['right']} / {r['llm']['wrong']}"),
+            ("RSS after the llm tier (MB)", lambda r: r["llm"]["rss_mb"]),
             ("llm: prompt (chars)", lambda r: r["llm"].get("prompt_chars", "")),
         ]
     for label, get in lines:

@@ -15,7 +15,9 @@ LLM_BACKENDS = ("embedded", "remote", "off")
 class ModelConfig:
     path: Path | None = None  # overrides the installed default model
     threads: int = 0  # 0: min(4, cores), right for a Pi 5
-    context: int = 2048
+    # Tokens of the request path's llama.cpp context: room for a home of about 300 devices in
+    # one prompt (12 KB of KV cache a token with the default model: 96 MB).
+    context: int = 8192
     batch: int = 256
 
 
@@ -39,7 +41,7 @@ def parse_model(r: Reader, base: Path) -> ModelConfig:
     return ModelConfig(
         path=r.path_value("path", base),
         threads=r.integer("threads", 0, 0, 64),
-        context=r.integer("context", 2048, 512, 32768),
+        context=r.integer("context", 8192, 512, 32768),
         batch=r.integer("batch", 256, 32, 4096),
     )
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TRIE_CACHE_SIZE = 8
+# Tokens a request needs after the fixed prompt: its turn markers, the request with its English
+# gloss and room, and up to four answer lines.
+REQUEST_ROOM = 320
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,11 @@ class LineModel(Protocol):
 
     def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:
         """Load and prepare everything, so the first request is as fast as the rest."""
+        ...
+
+    def fits(self, prompt: Prompt) -> bool:
+        """Whether ``prompt``'s fixed part leaves room in the model's context for a request
+        and its answer. A model that cannot tell says False."""
         ...
 
 
@@ -127,6 +135,9 @@ class TrieLines:
         self.trie(language, key, local=True)
         self.backend.warm(prompt)
 
+    def fits(self, prompt: Prompt) -> bool:
+        return self.backend.room_after(prompt) >= REQUEST_ROOM
+
 
 class SchemaLines:
     """Any backend that takes a JSON schema: the answer is ``{"commands": [line, ...]}``."""
@@ -176,6 +187,12 @@ class SchemaLines:
     def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:
         del language, key
         self.backend.warm(prompt)
+
+    def fits(self, prompt: Prompt) -> bool:
+        """A server's context is not known here (and it caches prompts its own way): a large
+        home is narrowed to the request's candidates, as before."""
+        del prompt
+        return False
 
 
 def _json_answer(lines: str) -> str:

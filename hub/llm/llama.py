@@ -347,6 +347,13 @@ class LlamaBackend:
             self._prefixes.move_to_end(key)
         return tokens
 
+    def room_after(self, prompt: Prompt) -> int:
+        """The tokens the context has left after the fixed part of ``prompt``: what a
+        request, the chat template's turn markers and the answer may use."""
+        with self._lock:
+            llm = self._open()
+            return int(llm.n_ctx()) - len(self._prefix(llm, prompt))
+
     def _state_files(self, directory: Path, *, n_ctx: int, n_batch: int) -> StateFiles | None:
         """Where evaluated prompts are kept across restarts (see hub.llm.saved_prompt)."""
         try:

@@ -1,9 +1,10 @@
 """Saved KV caches of prompt prefixes, so a large home's prompts need not be evaluated twice.
 
-A home with more devices than ``llm.max_candidates`` shows the model only the devices a request
-mentions, so its prompt's fixed part (instructions, devices, examples) changes with the request's
-room or kind of device. Evaluating such a prefix costs seconds on a Pi (about 90 tokens a second
-on two x86 cores), and llama.cpp keeps only one sequence in its cache. When a request brings
+A home with more devices than ``llm.max_candidates`` whose whole prompt does not fit the
+model's context shows the model only the devices a request mentions, so its prompt's fixed part
+(instructions, devices, examples) changes with the request's room or kind of device.
+Evaluating such a prefix costs seconds on a Pi (about 90 tokens a second on two x86 cores), and
+llama.cpp keeps only one sequence in its cache. When a request brings
 another prefix, the one in the cache is saved first (only the KV cells of the prefix, about
 12 KB a token for the default model, never the logits), and a prefix seen before is copied
 back instead of evaluated again: milliseconds instead of seconds for the next request about

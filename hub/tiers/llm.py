@@ -4,9 +4,11 @@ The model writes lines of the command language generated from the live registry 
 ``hub.llm.command_language``): it can only name devices that exist, verbs their domain has and
 settings
 their features allow. Each line maps back to exact commands; the validator checks the values, and
-a refused line is excluded and the model asked once more. When the home has more devices than
-``max_candidates``, the devices the request mentions (names, areas, floors, kinds; fuzzy) are
-chosen first, and only they are shown to the model.
+a refused line is excluded and the model asked once more. A home with more devices than
+``max_candidates`` is shown whole, in one prompt in a stable order, when that fits the model's
+context (``model.context``): its prefix is evaluated once per version of the home. Only when it
+does not fit are the devices the request mentions (names, areas, floors, kinds; fuzzy) chosen
+first, and only they shown to the model: a prompt of its own per set of candidates.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -61,6 +64,7 @@ class LLMTier:
         self._model: LineModel | None = None
         self._load_lock = threading.Lock()
         self._contexts: dict[str, _Context] = {}
+        self._too_large: dict[str, bool] = {}  # registry versions whose whole home did not fit
         self.max_candidates = max_candidates
         self.min_confidence = min_confidence
         self.min_coverage = min_coverage
@@ -195,6 +199,10 @@ class LLMTier:
     # -- prompt and language per registry (and candidates) ---------------------------------
     def _context(self, registry: Registry, text: str | None) -> _Context:
         actionable = [d for d in registry.devices if _actionable(d)]
+        if len(actionable) > self.max_candidates:
+            whole = self._whole_home(registry, actionable)
+            if whole is not None:
+                return whole
         if len(actionable) > self.max_candidates and text is not None:
             actionable = choose_candidates(registry, actionable, text, self.max_candidates)
             ids = ",".join(sorted(d.entity_id for d in actionable))
@@ -206,16 +214,64 @@ class LLMTier:
             key = registry.version
         context = self._contexts.get(key)
         if context is None:
-            language = build_language(registry, actionable)
-            context = _Context(
-                key,
-                language,
-                build_prompt(registry, actionable, language),
-            )
-            if len(self._contexts) > 16:
-                self._contexts.clear()
-            self._contexts[key] = context
+            context = self._remember(_make_context(key, registry, actionable))
         return context
+
+    def _remember(self, context: _Context) -> _Context:
+        if len(self._contexts) > 16:
+            self._contexts.clear()
+        self._contexts[context.key] = context
+        return context
+
+    def _whole_home(self, registry: Registry, actionable: list[Device]) -> _Context | None:
+        """A large home's one prompt: every device, in a stable order (by area, then name),
+        when it fits the model's context. Its prefix is evaluated once per version of the home
+        (at warm-up, and saved across restarts), so no request pays for a prompt of its own;
+        choosing candidates per request gave each new set of devices seconds of prompt to
+        evaluate. None when it does not fit: then each request shows the model its candidates.
+        """
+        key = f"{registry.version}:home"
+        if key in self._contexts:
+            return self._contexts[key]
+        if self._too_large.get(registry.version) is not None:
+            return None
+        started = time.perf_counter()
+        context = _make_context(key, registry, home_layout(registry, actionable))
+        if not self.model().fits(context.prompt):
+            log.warning(
+                "The home's %d devices do not fit the model's context: each request shows the "
+                "model the %d it most likely means instead, which costs seconds of prompt per "
+                "new set of devices (raise model.context to show them all)",
+                len(actionable),
+                self.max_candidates,
+            )
+            if len(self._too_large) > 16:
+                self._too_large.clear()
+            self._too_large[registry.version] = True
+            return None
+        log.info(
+            "The model is shown all %d devices of the home in one prompt (%d lines, built in "
+            "%.0f ms)",
+            len(actionable),
+            len(context.language.lines),
+            (time.perf_counter() - started) * 1000,
+        )
+        return self._remember(context)
+
+
+def _make_context(key: str, registry: Registry, devices: Sequence[Device]) -> _Context:
+    language = build_language(registry, devices)
+    return _Context(key, language, build_prompt(registry, devices, language))
+
+
+def home_layout(registry: Registry, devices: Sequence[Device]) -> list[Device]:
+    """Devices by area (in the home's order of areas, devices without one last), then by name:
+    the same prompt whatever order discovery learnt them in."""
+    order = {area.id: i for i, area in enumerate(registry.areas)}
+    return sorted(
+        devices,
+        key=lambda d: (order.get(d.area or "", len(order)), normalize_name(d.name), d.entity_id),
+    )
 
 
 _LEVEL = re.compile(r"^(.*\bto) -?\d+(?:\.\d+)?(?:%|°| percent| degrees)?$")

@@ -25,6 +25,7 @@ class FakeLines:
     answers: list[list[str]] = field(default_factory=list)
     calls: list[tuple[Prompt, bool, frozenset[str]]] = field(default_factory=list)
     name: str = "fake"
+    context: int = 0  # characters of fixed prompt that fit (0: it cannot tell)
 
     def enqueue(self, *lines: str) -> None:
         self.answers.append(list(lines))
@@ -44,6 +45,10 @@ class FakeLines:
 
     def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:
         pass
+
+    def fits(self, prompt: Prompt) -> bool:
+        size = len(prompt.system) + sum(len(q) + len(a) for q, a in prompt.examples)
+        return size <= self.context
 
 
 def tier_with(fake: FakeLines, **kw: float) -> LLMTier:
@@ -141,6 +146,54 @@ def test_large_homes_show_the_model_only_candidates() -> None:
     tier_with(fake, max_candidates=10).handle(Request("turn off the light in room 42"), registry)
     system = fake.calls[0][0].system
     assert "room 42 light" in system and system.count("- room") == 10
+
+
+def large_home(rooms: int = 60) -> Registry:
+    areas = [Area(f"room{i}", f"Room {i}") for i in range(rooms)]
+    # listed out of order, as discovery may learn them
+    devices = [
+        Device(f"light.room{i}", f"Room {i} Light", f"room{i}") for i in reversed(range(rooms))
+    ]
+    devices += [Device("fan.room3", "Ceiling Fan", "room3"), Device("switch.pump", "Pump", None)]
+    return Registry(areas=areas, devices=devices)
+
+
+def test_a_large_home_that_fits_the_context_is_shown_whole_in_one_stable_prompt() -> None:
+    registry = large_home()
+    fake = FakeLines(context=100_000)
+    tier = tier_with(fake, max_candidates=10)
+    tier.handle(Request("turn off the light in room 42"), registry)
+    tier.handle(Request("switch on the pump"), registry)
+    first, second = fake.calls[0][0], fake.calls[1][0]
+    assert first.system == second.system and first.examples == second.examples
+    listed = [line.split(":")[0][2:] for line in first.system.splitlines() if line.startswith("- ")]
+    assert len(listed) == 62
+    # by area in the home's order, devices of one area by name, devices of no area last
+    assert listed[:5] == [
+        "room 0 light",
+        "room 1 light",
+        "room 2 light",
+        "ceiling fan",
+        "room 3 light",
+    ]
+    assert listed[-1] == "pump"
+    # the same devices learnt in another order give the same prompt
+    shuffled = Registry(
+        areas=registry.areas, devices=sorted(registry.devices, key=lambda d: d.name)
+    )
+    tier_with(again := FakeLines(context=100_000), max_candidates=10).handle(
+        Request("turn off the light in room 42"), shuffled
+    )
+    assert again.calls[0][0].system == first.system
+
+
+def test_a_large_home_that_does_not_fit_falls_back_to_candidates() -> None:
+    fake = FakeLines(context=1_000)
+    tier_with(fake, max_candidates=10).handle(
+        Request("turn off the light in room 42"), large_home()
+    )
+    system = fake.calls[0][0].system
+    assert "room 42 light" in system and system.count("- ") == 10
 
 
 @pytest.mark.parametrize("text", ["", "x"])
