@@ -32,8 +32,9 @@ SLOW_TIERS = frozenset({"faq", "llm", "answer"})
 
 
 class NeedsModel(Exception):
-    """``ask(..., fast=True)`` reached a tier that runs the model: ask again without ``fast``
-    where waiting is allowed (the daemon's model thread)."""
+    """``ask(..., fast=True)`` reached a tier that runs the model, or one that would first
+    load something slow (another language's templates): ask again without ``fast`` where
+    waiting is allowed (the daemon's model thread)."""
 
 
 class Recorder(Protocol):
@@ -129,7 +130,7 @@ class Pipeline:
             asked = replace(request, text=excluding.text)
         fallback: Reply | None = None
         for tier in self.tiers:
-            if fast and tier.name in SLOW_TIERS:
+            if fast and (tier.name in SLOW_TIERS or _defers(tier, asked)):
                 raise NeedsModel(tier.name)
             try:
                 result = tier.handle(asked, registry)
@@ -225,3 +226,10 @@ def make_request(
         found = registry.find_area(area)
         area_id = found.id if found else area  # unknown areas are reported by the pipeline
     return Request(text=text, area=area_id, source=source, states=dict(states or {}), id=request_id)
+
+
+def _defers(tier: Tier, request: Request) -> bool:
+    """Whether ``tier`` would load something slow before it could answer ``request`` (see
+    ``TemplateTier.defers``)."""
+    defers = getattr(tier, "defers", None)
+    return bool(defers(request)) if callable(defers) else False

@@ -121,13 +121,28 @@ class TemplateTier:
             no_action=answer.unresolved,
         )
 
-    def _other_language(self, text: str, registry: Registry) -> _Language | None:
-        """The templates of the language ``text`` reads as, when it is none of ours: loaded
-        (1.5-6 s here) the first time a request in it comes."""
+    def defers(self, request: Request) -> bool:
+        """Whether answering ``request`` would first load a language's templates (1.5-6 s):
+        the daemon's fast lane then hands it to the model's thread, so that no request
+        behind it waits for the load."""
+        if not self.on_demand:
+            return False
+        code = self._reads_as(request.text)
+        with self._lock:
+            return code is not None and code not in self._tried
+
+    @staticmethod
+    def _reads_as(text: str) -> str | None:
+        """The template language ``text`` reads as, if any."""
         from hub.llm.glossary import best_match
 
         match = best_match(text)
-        code = _intents_code(match.language) if match is not None else None
+        return _intents_code(match.language) if match is not None else None
+
+    def _other_language(self, text: str, registry: Registry) -> _Language | None:
+        """The templates of the language ``text`` reads as, when it is none of ours: loaded
+        (1.5-6 s here) the first time a request in it comes."""
+        code = self._reads_as(text)
         if code is None:
             return None
         with self._lock:

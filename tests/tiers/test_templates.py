@@ -12,7 +12,8 @@ import pytest
 
 from hub.app.build import build_pipeline
 from hub.config import parse_config
-from hub.pipeline import Pipeline, make_request
+from hub.messages import Request
+from hub.pipeline import NeedsModel, Pipeline, make_request
 
 _conversations = count(1)
 
@@ -260,6 +261,20 @@ def test_a_request_in_another_language_loads_its_templates_once(
     }
     assert caplog.text.count("A request in de: loaded its sentence templates") == 1
     assert ask(pipeline, "turn off the Stehlampe").commands  # English still first
+
+
+def test_the_fast_lane_hands_a_language_load_to_the_slow_one() -> None:
+    """Loading a language takes seconds: a fast ask (the daemon's worker) must not do it, or
+    every request behind it waits; the model's thread asks again in full and loads it."""
+    pipeline = german_home()
+    assert ask(pipeline, "turn on the Stehlampe").commands  # English: no load, fast
+    assert pipeline.ask(Request("turn on the Stehlampe"), fast=True).commands
+    with pytest.raises(NeedsModel):
+        pipeline.ask(Request("Schalte das Licht in der Küche ein"), fast=True)
+    reply = pipeline.ask(Request("Schalte das Licht in der Küche ein"))  # the slow lane loads
+    assert (reply.tier, reply.language) == ("template", "de")
+    fast = pipeline.ask(Request("Schalte das Licht in der Küche aus"), fast=True)
+    assert atoms(fast) == {("light.turn_off", "light.kueche", ())}
 
 
 def test_languages_on_demand_off_keeps_to_the_listed_languages() -> None:
