@@ -39,15 +39,18 @@ class Bus:
         emit: Callable[[Event], None],
         wake: Callable[[], None],
         verification: Verification | None = None,
+        prepare_model: Callable[[], None] | None = None,
     ) -> None:
         """``on_home(registry, structure)``: the home is now ``registry`` (``structure``: devices
-        came, went or changed how they are reached); ``wake``: wake the worker."""
+        came, went or changed how they are reached); ``wake``: wake the worker;
+        ``prepare_model``: have the model's thread prepare its prompt for the changed home."""
         self.live = live
         self.pipeline = pipeline
         self.verification = verification
         self._on_home = on_home
         self._emit = emit
         self._wake = wake
+        self._prepare_model = prepare_model
         self.link: Link | None = None  # to follow the state topics the home names
         self._queue: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
         self._nudged = False
@@ -97,10 +100,13 @@ class Bus:
     def warm_when_quiet(self) -> None:
         """Once the bus has been quiet for a moment after the home changed, prepare the
         template tier for the new registry (seconds for hundreds of devices), so that the
-        next request does not pay for it."""
+        next request does not pay for it, and have the model's thread prepare the model's
+        prompt for it (tens of seconds for hundreds of devices)."""
         if self.warm_at is None or time.monotonic() < self.warm_at or not self._queue.empty():
             return
         self.pipeline.warm(llm=False)
+        if self._prepare_model is not None:
+            self._prepare_model()
         self.warm_at = None
 
     def _apply(self, update: Update) -> None:

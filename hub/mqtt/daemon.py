@@ -121,6 +121,7 @@ class Daemon:
                 emit=self.worker.emit,
                 wake=self.intake.wake,
                 verification=verification,
+                prepare_model=self.worker.model.prepare,
             )
             self.intake.bus = self.bus
             self.worker.bus = self.bus

@@ -8,7 +8,9 @@ request never waits behind the model: before, one model request made the ten tem
 behind it wait 0.4-1.3 s, and a model request in a large home 9.5 s.
 
 One thread, so the model (one object behind one lock) answers one request at a time, in the
-order they came; at most ``limit`` wait, more are answered "busy" by the daemon.
+order they came; at most ``limit`` wait, more are answered "busy" by the daemon. When the home
+changes, the model's prompt for the new home is prepared here too (``prepare``), between two
+requests, so that neither the worker nor the next model request pays for it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class Job:
     context: Any
 
 
+PREPARE = object()  # a queue item: prepare the model's tier for the pipeline's current home
+
+
 class ModelWorker:
     def __init__(
         self, pipeline: Pipeline, on_done: Callable[[Job, Reply], None], *, limit: int = 64
@@ -41,7 +46,8 @@ class ModelWorker:
         self.pipeline = pipeline
         self.on_done = on_done
         self.limit = limit
-        self._jobs: queue.Queue[Job | None] = queue.Queue()
+        self._jobs: queue.Queue[Job | object | None] = queue.Queue()
+        self._preparing = False  # a PREPARE is queued
         self._pending = 0  # submitted and not yet handed back
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="hub-model", daemon=True)
@@ -70,6 +76,15 @@ class ModelWorker:
         self._jobs.put(job)
         return True
 
+    def prepare(self) -> None:
+        """Prepare the model's tier (its prompt and tries) for the pipeline's home, on this
+        thread, after the requests queued before it (once, however often it is asked)."""
+        with self._lock:
+            if self._preparing:
+                return
+            self._preparing = True
+        self._jobs.put(PREPARE)
+
     def take_waiting(self) -> list[Job]:
         """The jobs not started yet, taken off the queue (at shutdown: answered by the caller)."""
         taken: list[Job] = []
@@ -81,7 +96,11 @@ class ModelWorker:
             if job is None:
                 self._jobs.put(None)
                 break
-            taken.append(job)
+            if isinstance(job, Job):
+                taken.append(job)
+            else:  # a PREPARE not run: a later change may ask again
+                with self._lock:
+                    self._preparing = False
         with self._lock:
             self._pending -= len(taken)
         return taken
@@ -91,6 +110,9 @@ class ModelWorker:
             job = self._jobs.get()
             if job is None:
                 return
+            if not isinstance(job, Job):
+                self._prepare()
+                continue
             try:
                 reply = self.pipeline.ask(job.request)
             except Exception:  # one request must never stop the model thread
@@ -109,3 +131,11 @@ class ModelWorker:
             finally:
                 with self._lock:  # after on_done: pending 0 means every reply is handed back
                     self._pending -= 1
+
+    def _prepare(self) -> None:
+        with self._lock:
+            self._preparing = False
+        try:
+            self.pipeline.warm(fast=False)  # the model's tier only; the worker warms the rest
+        except Exception:  # the next request tries again, and says why if it cannot
+            _LOGGER.exception("Could not prepare the model for the changed home")
