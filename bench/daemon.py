@@ -18,7 +18,9 @@ tier, and talks to it with a real paho client over loopback:
 With ``--model`` the daemon runs the whole hub with the embedded model, and a request only the
 model answers ("make the reading lamp look like a sunset") is kept in flight the whole time:
 the template requests are then measured end to end as a client sees them (tier included),
-and should not wait behind the model.
+and should not wait behind the model. ``--bridge-mb 15`` adds discovery and a 15 MB Zigbee2MQTT
+``bridge/devices`` payload before every 20th template request (the broker drops it before it
+reaches hub: hub asks for an MQTT 5 Maximum Packet Size below ``discovery.max_payload``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from bench.harness import mosquitto  # noqa: E402
 from bench.harness import receive as harness_receive  # noqa: E402
 from hub.app.build import build_pipeline  # noqa: E402
 from hub.config import load_config  # noqa: E402
+from hub.config.discovery import DiscoveryConfig  # noqa: E402
 from hub.mqtt.daemon import Daemon  # noqa: E402
 
 # Requests the template tier answers with one action each, across every binding type.
@@ -133,13 +136,38 @@ def end_to_end(probe: Probe, n: int) -> list[float]:
 MODEL_REQUEST = "make the reading lamp look like a sunset"  # no template says this
 
 
-def beside_model(probe: Probe, n: int) -> dict[str, Any]:
+BRIDGE_TOPIC = "zigbee2mqtt/bridge/devices"
+BRIDGE_EVERY = 20  # with --bridge-mb: a payload that large before every 20th template request
+
+
+def big_bridge_payload(megabytes: float) -> bytes:
+    """A Zigbee2MQTT ``bridge/devices`` list of ``megabytes``: real devices' shape, repeated."""
+    device = {
+        "friendly_name": "Flood {i}",
+        "ieee_address": "0x00158d0001{i:06x}",
+        "type": "EndDevice",
+        "definition": {"model": "WXKG11LM", "vendor": "Aqara", "exposes": [{"type": "binary"}]},
+    }
+    size = int(megabytes * 1024 * 1024)
+    one = len(json.dumps(device)) + 2
+    items = [
+        {**device, "friendly_name": f"Flood {i}", "ieee_address": f"0x00158d0001{i:06x}"}
+        for i in range(max(1, size // one))
+    ]
+    return json.dumps(items).encode()
+
+
+def beside_model(probe: Probe, n: int, bridge_mb: float = 0.0) -> dict[str, Any]:
     """Template requests one at a time while a model request is always in flight: ms from
-    publishing to the device message, tier included."""
+    publishing to the device message, tier included. With ``bridge_mb``, a Zigbee2MQTT bridge
+    payload that large arrives before every ``BRIDGE_EVERY``-th request."""
     out: list[float] = []
     model_ms: list[float] = []
     pending, sent_at, k = "", 0.0, 0
+    big = big_bridge_payload(bridge_mb) if bridge_mb else b""
     for i in range(n):
+        if big and i % BRIDGE_EVERY == 0:
+            probe.client.publish(BRIDGE_TOPIC, big, qos=0)
         with probe.cond:
             if not pending or pending in probe.answers:
                 if pending:
@@ -203,7 +231,7 @@ def probe_process(port: int, args: argparse.Namespace, conn: Connection) -> None
         conn.send("ready")
         conn.recv()
         if args.model:
-            conn.send(beside_model(probe, args.requests))
+            conn.send(beside_model(probe, args.requests, args.bridge_mb))
             return
         conn.send(end_to_end(probe, args.requests))
         conn.recv()
@@ -224,7 +252,10 @@ def run(args: argparse.Namespace, port: int) -> dict[str, Any]:
         config.mqtt, port=port, client_id=f"hub-bench-{os.getpid()}", discovery=False,
         queue_size=max(config.mqtt.queue_size, args.window * 2), dedupe_seconds=0,
     )  # fmt: skip
-    daemon = Daemon(pipeline, settings)
+    # With --bridge-mb the daemon follows Zigbee2MQTT, as in a home that discovers its devices;
+    # no device here echoes its state, so each answer says "unconfirmed" soon after its action
+    discovery = DiscoveryConfig(verify_timeout=0.05) if args.bridge_mb else None
+    daemon = Daemon(pipeline, settings, discovery=discovery)
     daemon.start()
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     child = multiprocessing.get_context("spawn").Process(
@@ -248,6 +279,10 @@ def run(args: argparse.Namespace, port: int) -> dict[str, Any]:
                     "template_p95_ms": round(pct(beside["template_ms"], 95), 2),
                     "model_requests": beside["model_requests"],
                     "model_p50_ms": round(statistics.median(beside["model_ms"]), 1),
+                    "bridge_mb": args.bridge_mb,
+                    "bridge_payloads": -(-len(beside["template_ms"]) // BRIDGE_EVERY)
+                    if args.bridge_mb
+                    else 0,
                 },
                 "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
             }
@@ -285,6 +320,12 @@ def main() -> None:
     parser.add_argument(
         "--nodelay", action="store_true", help="the broker with set_tcp_nodelay (no ACK waits)"
     )
+    parser.add_argument(
+        "--bridge-mb",
+        type=float,
+        default=0.0,
+        help=f"with --model: a {BRIDGE_TOPIC} payload this many MB large, every {BRIDGE_EVERY}",
+    )
     args = parser.parse_args()
     with mosquitto(nodelay=args.nodelay) if args.port is None else _given(args.port) as port:
         result = run(args, port)
@@ -297,6 +338,8 @@ def main() -> None:
         print(f"  end to end:  p50 {b['template_p50_ms']} ms  p95 {b['template_p95_ms']} ms")
         print(f"  (target: p95 <= 20); the model answered {b['model_requests']} requests,")
         print(f"  p50 {b['model_p50_ms']} ms each")
+        if b["bridge_payloads"]:
+            print(f"  while {b['bridge_payloads']} bridge payloads of {b['bridge_mb']} MB arrived")
         return
     o, t = result["overhead"], result["throughput"]
     hub, e2e = (o["hub_p50_ms"], o["hub_p95_ms"]), (o["end_to_end_p50_ms"], o["end_to_end_p95_ms"])
