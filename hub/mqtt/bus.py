@@ -98,15 +98,16 @@ class Bus:
             self._apply(update)
 
     def warm_when_quiet(self) -> None:
-        """Once the bus has been quiet for a moment after the home changed, prepare the
-        template tier for the new registry (seconds for hundreds of devices), so that the
-        next request does not pay for it, and have the model's thread prepare the model's
-        prompt for it (tens of seconds for hundreds of devices)."""
+        """Once the bus has been quiet for a moment after the home changed, have the tiers
+        prepared for the new registry: the template tier's matcher (about a second for
+        hundreds of devices) and the model's prompt (tens of seconds), on the model's thread,
+        so that no request waits for them (meanwhile templates match with hassil alone)."""
         if self.warm_at is None or time.monotonic() < self.warm_at or not self._queue.empty():
             return
-        self.pipeline.warm(llm=False)
         if self._prepare_model is not None:
             self._prepare_model()
+        else:
+            self.pipeline.warm(llm=False)
         self.warm_at = None
 
     def _apply(self, update: Update) -> None:

@@ -10,7 +10,8 @@ behind it wait 0.4-1.3 s, and a model request in a large home 9.5 s.
 One thread, so the model (one object behind one lock) answers one request at a time, in the
 order they came; at most ``limit`` wait, more are answered "busy" by the daemon. When the home
 changes, the model's prompt for the new home is prepared here too (``prepare``), between two
-requests, so that neither the worker nor the next model request pays for it.
+requests, with the template tier's matcher for it, so that neither the worker nor the next
+model request pays for them.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Job:
     context: Any
 
 
-PREPARE = object()  # a queue item: prepare the model's tier for the pipeline's current home
+PREPARE = object()  # a queue item: prepare the tiers for the pipeline's current home
 
 
 class ModelWorker:
@@ -77,8 +78,9 @@ class ModelWorker:
         return True
 
     def prepare(self) -> None:
-        """Prepare the model's tier (its prompt and tries) for the pipeline's home, on this
-        thread, after the requests queued before it (once, however often it is asked)."""
+        """Prepare the tiers (the template matcher, the model's prompt and tries) for the
+        pipeline's home, on this thread, after the requests queued before it (once, however
+        often it is asked)."""
         with self._lock:
             if self._preparing:
                 return
@@ -136,6 +138,6 @@ class ModelWorker:
         with self._lock:
             self._preparing = False
         try:
-            self.pipeline.warm(fast=False)  # the model's tier only; the worker warms the rest
+            self.pipeline.warm()  # the template tier's matcher, then the model's prompt
         except Exception:  # the next request tries again, and says why if it cannot
             _LOGGER.exception("Could not prepare the model for the changed home")

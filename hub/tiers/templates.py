@@ -178,16 +178,25 @@ class TemplateTier:
     def _prepare(
         self, lang: _Language, registry: Registry, *, build_matcher: bool
     ) -> tuple[dict[str, Any], FastMatcher | None]:
-        """Slot lists (and the fast matcher, once warmed) for this registry version."""
+        """Slot lists (and the fast matcher, once warmed) for this registry version.
+
+        A request (``build_matcher`` False) never builds the matcher: for a new version of the
+        home it makes the slot lists and matches with hassil alone (milliseconds) until
+        ``warm`` has built the matcher (about a second for hundreds of devices), which the
+        daemon does on another thread. The matcher is built outside the lock and swapped in,
+        so requests meanwhile never wait for it."""
         with self._lock:
             if lang.slot_lists is None or lang.registry_version != registry.version:
-                warmed = lang.matcher is not None
                 lang.slot_lists = build_slot_lists(registry)
                 lang.registry_version = registry.version
-                lang.matcher = None
-                build_matcher = build_matcher or warmed
-            if build_matcher and lang.matcher is None:
-                lang.matcher = FastMatcher(lang.intents, lang.slot_lists, lang.code)
+                lang.matcher = None  # it knows the old names
+            if not build_matcher or lang.matcher is not None:
+                return lang.slot_lists, lang.matcher
+            slot_lists = lang.slot_lists
+        matcher = FastMatcher(lang.intents, slot_lists, lang.code)
+        with self._lock:
+            if lang.slot_lists is slot_lists and lang.matcher is None:  # still this version
+                lang.matcher = matcher
             return lang.slot_lists, lang.matcher
 
 

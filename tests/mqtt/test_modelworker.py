@@ -47,14 +47,14 @@ def test_a_changed_home_is_prepared_once_between_requests_and_a_failure_is_survi
         assert worker.submit(Job(Request("after"), None))
         pipeline.release.set()
         assert finished.acquire(timeout=5) and finished.acquire(timeout=5)
-        assert pipeline.done == ["ask hold", "warm llm=True fast=False", "ask after"]
+        assert pipeline.done == ["ask hold", "warm llm=True fast=True", "ask after"]
         assert worker.pending == 0
 
         pipeline.fail_warm = True
         worker.prepare()  # it fails: logged, and the thread goes on
         assert worker.submit(Job(Request("later"), None))
         assert finished.acquire(timeout=5)
-        assert pipeline.done[-2:] == ["warm llm=True fast=False", "ask later"]
+        assert pipeline.done[-2:] == ["warm llm=True fast=True", "ask later"]
         assert worker.alive()
     finally:
         worker.stop(5)

@@ -14,6 +14,7 @@ from hub.app.build import build_pipeline
 from hub.config import parse_config
 from hub.messages import Request
 from hub.pipeline import NeedsModel, Pipeline, make_request
+from hub.registry import Device, Registry
 
 _conversations = count(1)
 
@@ -309,3 +310,30 @@ def test_project_templates_do_not_redefine_home_assistant_rules_or_lists() -> No
         for section in ("expansion_rules", "lists"):
             clash = set(ours.get(section) or {}) & set(theirs.get(section) or {})
             assert not clash, f"{file.name} redefines {section} {sorted(clash)}"
+
+
+def test_a_changed_home_is_matched_at_once_and_only_warm_builds_its_matcher(
+    registry: Registry,
+) -> None:
+    """After discovery changes the home, a request must not wait for the fast matcher (about a
+    second for hundreds of devices): hassil answers it, and ``warm`` (on another thread in the
+    daemon) builds the matcher, which knows the new names."""
+    from hub.tiers.templates import TemplateTier
+
+    tier = TemplateTier(["en"])
+    tier.warm(registry)
+    [english] = tier._langs
+    assert english.matcher is not None
+    changed = Registry(
+        areas=registry.areas,
+        floors=registry.floors,
+        devices=[*registry.devices, Device("light.shed", "Shed Lamp", None)],
+    )
+    assert changed.version != registry.version
+    result = tier.handle(Request("turn on the shed lamp"), changed)
+    assert result is not None and [c.entity_ids for c in result.commands] == [("light.shed",)]
+    assert english.matcher is None  # the old one knew the old names; none was built inline
+    tier.warm(changed)
+    assert english.matcher is not None
+    again = tier.handle(Request("turn off the shed lamp"), changed)
+    assert again is not None and [c.action for c in again.commands] == ["light.turn_off"]
