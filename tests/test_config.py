@@ -70,6 +70,8 @@ def _error(text: str) -> ConfigError:
         ("llm:\n  backend: remote\n", "llm.url", 1, "is required when backend is 'remote'"),
         ("llm:\n  timeout: soon\n", "llm.timeout", 2, "must be a number"),
         ("model:\n  threads: -1\n", "model.threads", 2, "between 0 and 64"),
+        ("model:\n  name: qwen-1.5\n", "model.name", 2, "one of qwen2.5-coder-0.5b"),
+        ("model:\n  name: qwen2.5-coder-1.5b\n  path: /m.gguf\n", "model.name", 2, "not both"),
         ("areas: {kitchen: 1}\n", "areas", 1, "must be a list"),
         (
             "areas:\n  - id: a\n    floor: attic\nfloors:\n  - id: ground\n",

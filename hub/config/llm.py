@@ -11,9 +11,18 @@ from hub.config.reader import Reader
 LLM_BACKENDS = ("embedded", "remote", "off")
 
 
+# The language models hub installs by name (`hub model install --model NAME`), short name ->
+# full name; hub.modelstore.specs has their files. The first is the default.
+MODEL_NAMES = {
+    "qwen2.5-coder-0.5b": "qwen2.5-coder-0.5b-instruct-q4_k_m",
+    "qwen2.5-coder-1.5b": "qwen2.5-coder-1.5b-instruct-q4_k_m",
+}
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     path: Path | None = None  # overrides the installed default model
+    name: str | None = None  # an installed model by name (MODEL_NAMES); None: the default
     threads: int = 0  # 0: min(4, cores), right for a Pi 5
     # Tokens of the request path's llama.cpp context: room for a home of about 300 devices in
     # one prompt (12 KB of KV cache a token with the default model: 96 MB).
@@ -37,9 +46,15 @@ class LLMConfig:
 
 
 def parse_model(r: Reader, base: Path) -> ModelConfig:
-    r.only("path", "threads", "context", "batch")
+    r.only("path", "name", "threads", "context", "batch")
+    names = [*MODEL_NAMES, *MODEL_NAMES.values()]
+    name = r.choice("name", names, names[0]) if r.has("name") else None
+    path = r.path_value("path", base)
+    if name is not None and path is not None:
+        r.fail("name", "give model.name or model.path, not both (path is a file of your own)")
     return ModelConfig(
-        path=r.path_value("path", base),
+        path=path,
+        name=name,
         threads=r.integer("threads", 0, 0, 64),
         context=r.integer("context", 8192, 512, 32768),
         batch=r.integer("batch", 256, 32, 4096),

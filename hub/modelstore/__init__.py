@@ -26,17 +26,22 @@ from hub.modelstore.files import Say
 from hub.modelstore.specs import (
     DEFAULT_LLM,
     KNOWN_MODELS,
+    LARGER_LLM,
+    LLM_NAMES,
     ChunkPackage,
     ModelKind,
     ModelSpec,
     PypiChunks,
     models_dir,
     spec_for_filename,
+    spec_named,
 )
 
 __all__ = [
     "DEFAULT_LLM",
     "KNOWN_MODELS",
+    "LARGER_LLM",
+    "LLM_NAMES",
     "ChunkInstall",
     "ChunkPackage",
     "InstalledModel",
@@ -55,4 +60,5 @@ __all__ = [
     "resolve_model_path",
     "run_pip",
     "spec_for_filename",
+    "spec_named",
 ]

@@ -18,7 +18,14 @@ from hub.modelstore.files import (
     part_path,
     recorded_sha256,
 )
-from hub.modelstore.specs import DEFAULT_LLM, ModelSpec, models_dir, spec_for_filename
+from hub.modelstore.specs import (
+    DEFAULT_LLM,
+    LLM_NAMES,
+    ModelSpec,
+    models_dir,
+    spec_for_filename,
+    spec_named,
+)
 from hub.paths import default_data_dir
 
 
@@ -70,15 +77,18 @@ def _verified(path: Path, spec: ModelSpec | None) -> bool:
     return spec is None or (recorded == spec.sha256 and path.stat().st_size == spec.size)
 
 
-def default_model_path(data_dir: Path | None = None) -> Path:
-    """Where ``hub model install`` puts the default language model."""
-    return models_dir(default_data_dir() if data_dir is None else data_dir) / DEFAULT_LLM.filename
+def default_model_path(data_dir: Path | None = None, spec: ModelSpec = DEFAULT_LLM) -> Path:
+    """Where ``hub model install`` puts the default language model (or ``spec``)."""
+    return models_dir(default_data_dir() if data_dir is None else data_dir) / spec.filename
 
 
-def resolve_model_path(configured: Path | None, data_dir: Path | None = None) -> Path:
+def resolve_model_path(
+    configured: Path | None, data_dir: Path | None = None, name: str | None = None
+) -> Path:
     """The GGUF file to load: ``configured`` (the config's ``model.path``) when given, else the
-    default model in the data directory. Checks that it exists and looks like a GGUF file of
-    the right size; the error says how to fix it."""
+    model called ``name`` (``model.name``; default: the default model) in the data directory.
+    Checks that it exists and looks like a GGUF file of the right size; the error says how to
+    fix it."""
     if configured is not None:
         path = configured.expanduser()
         if not path.is_file():
@@ -94,17 +104,24 @@ def resolve_model_path(configured: Path | None, data_dir: Path | None = None) ->
                 "model.path from the config to use the default model (`hub model install`)"
             )
         return path
-    path = default_model_path(data_dir)
+    spec = DEFAULT_LLM
+    install = "hub model install"
+    if name is not None:
+        found = spec_named(name)
+        if found is None:
+            raise ModelError(f"no model is called {name!r}; known: {', '.join(LLM_NAMES)}")
+        spec = found
+        if spec is not DEFAULT_LLM:
+            install = f"hub model install --model {name}"
+    path = default_model_path(data_dir, spec)
     if not path.is_file():
-        hint = "run `hub model install` to install it"
+        hint = f"run `{install}` to install it"
         if part_path(path).exists():
-            hint = "an earlier install was interrupted: run `hub model install` to finish it"
+            hint = f"an earlier install was interrupted: run `{install}` to finish it"
         raise ModelError(f"no language model at {path}; {hint}")
-    problem = _problem(path, DEFAULT_LLM)
+    problem = _problem(path, spec)
     if problem:
-        raise ModelError(
-            f"{path} is corrupt ({problem}); run `hub model install --verify` to reinstall it"
-        )
+        raise ModelError(f"{path} is corrupt ({problem}); run `{install} --verify` to reinstall it")
     return path
 
 

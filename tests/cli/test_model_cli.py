@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from hub.cli import HubGroup
 from hub.cli.model import model
-from hub.modelstore import DEFAULT_LLM
+from hub.modelstore import DEFAULT_LLM, LARGER_LLM
 
 PAYLOAD = b"GGUF" + random.Random(11).randbytes(512 * 1024)
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -133,6 +133,11 @@ def test_url_without_sha256_is_a_usage_error(
     [
         (["--sha256", PAYLOAD_SHA], "--sha256 and --name go with --url"),
         (["--name", "x.gguf"], "--sha256 and --name go with --url"),
+        (["--model", "gpt-4"], "no model is called 'gpt-4'; known: qwen2.5-coder-0.5b"),
+        (
+            ["--model", "qwen2.5-coder-1.5b", "--url", "http://x/y.gguf", "--sha256", "a" * 64],
+            "--model installs a model hub knows",
+        ),
         (["--url", "http://127.0.0.1:9/x.gguf", "--sha256", "abc"], "64 hexadecimal digits"),
     ],
 )
@@ -227,3 +232,21 @@ def test_path_when_installed(hub: click.Group, data_dir: Path) -> None:
 
     assert result.exit_code == 0
     assert result.stdout == f"{path}\n"
+
+
+def test_install_and_path_of_the_larger_model_by_name(hub: click.Group, data_dir: Path) -> None:
+    path = data_dir / "models" / LARGER_LLM.filename
+    missing = run(hub, "model", "path", "--model", "qwen2.5-coder-1.5b")
+    assert missing.exit_code == 2
+    assert "`hub model install --model qwen2.5-coder-1.5b`" in missing.stderr
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as fh:  # a sparse stand-in: the checksum is recorded, not recomputed
+        fh.write(b"GGUF")
+        fh.truncate(LARGER_LLM.size)
+    path.with_name(path.name + ".sha256").write_text(f"{LARGER_LLM.sha256}  {path.name}\n")
+
+    installed = run(hub, "model", "install", "--model", "qwen2.5-coder-1.5b")
+    assert installed.exit_code == 0 and installed.stdout == f"{path}\n"
+    assert "qwen2.5-coder-1.5b-instruct-q4_k_m is already installed" in installed.stderr
+    found = run(hub, "model", "path", "--model", "qwen2.5-coder-1.5b-instruct-q4_k_m")
+    assert found.exit_code == 0 and found.stdout == f"{path}\n"
