@@ -13,6 +13,7 @@ from hub.app.build import build_pipeline
 from hub.bench import Outcome, Stats, by_tag, command_atoms, load_case_file, stats
 from hub.cli.options import tier_option
 from hub.config import Config, load_config
+from hub.config.llm import MODEL_NAMES
 from hub.pipeline import Pipeline, make_request
 
 
@@ -27,22 +28,36 @@ from hub.pipeline import Pipeline, make_request
     "--limit", type=int, default=0, metavar="N", help="Run only the first N cases of each file."
 )
 @click.option("--every", type=int, default=1, metavar="K", help="Run every K-th case (a sample).")
+@click.option(
+    "--model",
+    "model_name",
+    metavar="NAME",
+    type=click.Choice(list(MODEL_NAMES), case_sensitive=False),
+    help="Run the LLM tier on this installed model instead of the case files' own.",
+)
 def bench(
-    case_files: tuple[str, ...], tier: str, failures: int, as_json: bool, limit: int, every: int
+    case_files: tuple[str, ...],
+    tier: str,
+    failures: int,
+    as_json: bool,
+    limit: int,
+    every: int,
+    model_name: str | None = None,
 ) -> None:
     """Run CASE_FILES and print, per file and per tag: n, exact accuracy, wrong-command rate,
     missed rate, p50/p95 latency and the tier mix. Exits 0 even when cases fail."""
     results: dict[str, Any] = {"files": []}
-    pipelines: dict[Path, Pipeline] = {}
+    current: tuple[Path, Pipeline] | None = None  # one home's pipeline (and model) at a time
     for name in case_files:
         case_file = load_case_file(Path(name))
-        pipeline = pipelines.get(case_file.config)
-        if pipeline is None:
+        if current is None or current[0] != case_file.config:
+            current = None  # the last home's model is freed before the next one loads
             # Commands are scored: no cache (each case is asked once, fresh), and no general
             # answers to the questions (they add seconds and never a command).
-            pipeline = build_pipeline(_benched(load_config(case_file.config)), tier, answers=False)
-            pipeline.warm()
-            pipelines[case_file.config] = pipeline
+            config = _benched(load_config(case_file.config), model_name)
+            current = (case_file.config, build_pipeline(config, tier, answers=False))
+            current[1].warm()
+        pipeline = current[1]
         cases = case_file.cases[:: max(every, 1)]
         cases = cases[:limit] if limit else cases
         outcomes = []
@@ -74,9 +89,12 @@ def bench(
         click.echo(json.dumps(results, ensure_ascii=False, indent=1))
 
 
-def _benched(config: Config) -> Config:
+def _benched(config: Config, model_name: str | None = None) -> Config:
     """The case file's home, with the bench allowed to ask for security actions (each case is
-    a conversation of its own, so a security action asks to be confirmed; see bench())."""
+    a conversation of its own, so a security action asks to be confirmed; see bench()), and
+    on the model called ``model_name`` when one is given."""
+    if model_name is not None:
+        config = replace(config, model=replace(config.model, name=model_name, path=None))
     sources = (*config.security.sources, "bench")
     return replace(config, security=replace(config.security, sources=sources))
 

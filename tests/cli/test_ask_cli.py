@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from hub.config import Config
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config.example.yaml"
 
@@ -165,6 +167,17 @@ def test_bench_reports_per_file_and_tag(tmp_path: Path) -> None:
     assert [f["text"] for f in result["failures"]] == ["unlock the front door"]
     text = hub("bench", "--tier", "template", str(cases)).stdout.decode()
     assert "TOTAL" in text and "lock" in text
+
+
+def test_bench_can_run_the_llm_tier_on_another_model(example_config: Config) -> None:
+    from hub.cli.bench import _benched
+
+    benched = _benched(example_config, "qwen2.5-coder-1.5b")
+    assert benched.model.name == "qwen2.5-coder-1.5b" and benched.model.path is None
+    assert "bench" in benched.security.sources
+    assert _benched(example_config).model == example_config.model
+    out = hub("bench", "--model", "gpt-4", str(EXAMPLE))
+    assert out.returncode == 2 and b"'gpt-4' is not one of" in out.stderr
 
 
 def test_help_lists_the_commands() -> None:
