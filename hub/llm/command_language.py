@@ -196,15 +196,37 @@ def _temperature_range(device: Device) -> range:
 # would use anyway, and every one of them maps to the same command.
 
 DEGREES = ("", "°", " degrees")
+# Both directions are said the same ways: a line that begins like the request ("play the ...")
+# must be able to end in either, or greedy decoding that copied "play the" is left with only
+# "play the previous track" for "play the next song".
+NEXT_TRACK = (
+    "next track on",
+    "next song on",
+    "skip track on",
+    "skip song on",
+    "skip to the next track on",
+    "play the next track on",
+    "play the next song on",
+    "play next track on",
+    "play next song on",
+)
 PREVIOUS_TRACK = (
     "previous track on",
     "previous song on",
     "last track on",
     "go back on",
     "go back a track on",
+    "skip back on",
     "play the previous track on",
+    "play the previous song on",
+    "play previous track on",
+    "play previous song on",
     "replay the last track on",
 )
+BRIGHTER = ("brighten {}", "make {} brighter", "increase {} brightness", "raise {} brightness",
+            "turn up {} brightness")  # fmt: skip
+DIMMER = ("dim {}", "make {} dimmer", "make {} darker", "decrease {} brightness",
+          "lower {} brightness", "reduce {} brightness", "turn down {} brightness")  # fmt: skip
 ON = ("turn on", "switch on", "activate")
 OFF = ("turn off", "switch off")
 
@@ -218,8 +240,14 @@ def _verbs(b: _Builder, verbs: Iterable[str], target: str, command: Command) -> 
 
 def _brightness(b: _Builder, target: str, make: Callable[..., Command]) -> None:
     b.numbers(f"set {target} brightness to ", range(0, 101), lambda v: make(brightness_pct=v))
-    b.fixed(f"dim {target}", make(brightness_step_pct=-LIGHT_STEP_PCT))
-    b.fixed(f"brighten {target}", make(brightness_step_pct=LIGHT_STEP_PCT))
+    # A step, said the ways people say it ("increase the bedroom light brightness", "make the
+    # office light dimmer"): a line that starts like the request must not have to end in a
+    # level the request never said.
+    up, down = make(brightness_step_pct=LIGHT_STEP_PCT), make(brightness_step_pct=-LIGHT_STEP_PCT)
+    for form in BRIGHTER:
+        b.fixed(form.format(target), up)
+    for form in DIMMER:
+        b.fixed(form.format(target), down)
 
 
 def _colors(
@@ -271,8 +299,9 @@ def _cover(b: _Builder, d: Device, x: str) -> None:
 
 
 def _valve(b: _Builder, d: Device, x: str) -> None:
-    _verbs(b, ("open",), x, _cmd(d, "open_valve"))
-    _verbs(b, ("close", "shut"), x, _cmd(d, "close_valve"))
+    # "turn on the sprinkler" opens it: people switch water on and off
+    _verbs(b, ("open", *ON), x, _cmd(d, "open_valve"))
+    _verbs(b, ("close", "shut", *OFF), x, _cmd(d, "close_valve"))
     if d.supports("position"):
         _position(b, x, lambda v: _cmd(d, "set_valve_position", position=v))
 
@@ -300,7 +329,7 @@ def _media(b: _Builder, d: Device, x: str) -> None:
     b.fixed(f"pause {x}", _cmd(d, "media_pause"))
     _verbs(b, ("resume", "unpause", "play"), x, _cmd(d, "media_play"))
     b.fixed(f"stop {x}", _cmd(d, "media_stop"))
-    for verb in ("next track on", "skip track on"):
+    for verb in NEXT_TRACK:
         b.fixed(f"{verb} {x}", _cmd(d, "media_next_track"))
     for verb in PREVIOUS_TRACK:
         b.fixed(f"{verb} {x}", _cmd(d, "media_previous_track"))
