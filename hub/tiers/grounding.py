@@ -147,6 +147,26 @@ class Mentions:
         return False
 
 
+# Words of a request that an action contradicts: "play the next song" is never the previous
+# track, "skip back" never the next one. A line whose action a word of the request speaks
+# against is doubted (asked about, never acted on).
+CONTRADICTED_BY = {
+    "media_player.media_next_track": "previous back last before rewind",
+    "media_player.media_previous_track": "next forward ahead",
+    "media_player.media_play": "next previous pause",
+    "media_player.media_pause": "resume unpause continue next previous",
+    "media_player.volume_up": "down quieter lower softer decrease reduce",
+    "media_player.volume_down": "up louder raise increase",
+}  # fmt: skip
+_CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
+
+
+def contradicts(commands: Iterable[Command], text: str) -> bool:
+    """Whether a word of ``text`` speaks against the action of one of ``commands``."""
+    words = frozenset(normalize_name(text).split())
+    return any(words & _CONTRADICTED.get(c.action, frozenset()) for c in commands)
+
+
 # Settings a person says as a number, and the scale they say it in (volume 0.3 is "30").
 SETTINGS = {
     "brightness_pct": 1, "volume_level": 100, "temperature": 1, "position": 1, "percentage": 1,

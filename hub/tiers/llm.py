@@ -33,7 +33,7 @@ from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.text.fold import normalize_name
 from hub.tiers.base import TierResult
-from hub.tiers.grounding import DOMAIN_WORDS, Mentions, invents, said_values
+from hub.tiers.grounding import DOMAIN_WORDS, Mentions, contradicts, invents, said_values
 from hub.validator import validate
 
 log = logging.getLogger(__name__)
@@ -109,16 +109,23 @@ class LLMTier:
             local = mentions.places or bool(request.area and HERE_WORDS.search(words))
             answer = model.answer(prompt, context.language, context.key, local=local)
             commands, refused, doubtful = self._read(
-                answer, context.language, registry, mentions, said
+                answer, context.language, registry, mentions, said, words
             )
             if refused or doubtful:
                 banned = frozenset(refused | {_any_level(line) for line in doubtful})
-                log.info("Asking the model again without %s", sorted(banned))
+                # "turn on the heating" answered with a light: asked again, the model may only
+                # write lines about the devices of the kind the request names
+                only = mentions.kinds if _wrong_kind(commands, doubtful, mentions) else None
+                log.info(
+                    "Asking the model again without %s%s",
+                    sorted(banned),
+                    f", about {sorted(only)} only" if only else "",
+                )
                 answer = model.answer(
-                    prompt, context.language, context.key, local=local, refused=banned
+                    prompt, context.language, context.key, local=local, refused=banned, only=only
                 )
                 commands, refused, again = self._read(
-                    answer, context.language, registry, mentions, said
+                    answer, context.language, registry, mentions, said, words
                 )
                 doubtful.update(again)
         except HubError as exc:
@@ -160,12 +167,15 @@ class LLMTier:
         registry: Registry,
         mentions: Mentions,
         said: frozenset[float] | None,
+        words: str,
     ) -> tuple[list[Command], set[str], dict[str, tuple[Command, ...]]]:
         """The commands of the lines; the lines refused (outside the language or invalid);
         the doubtful lines (see hub.tiers.grounding): those that set a level to a number the
-        request never says, those about no device of a kind the request names ("the fan"
-        answered with a light), and the valid lines about nothing the request names, when no
-        line is about something it names ("the telly" beside "the bedroom" is kept)."""
+        request never says, those whose action a word of the request speaks against ("the
+        next song" answered with the previous track), those about no device of a kind the
+        request names ("the fan" answered with a light), and the valid lines about nothing
+        the request names, when no line is about something it names ("the telly" beside "the
+        bedroom" is kept)."""
         valid: dict[str, tuple[Command, ...]] = {}
         refused: set[str] = set()
         invented: dict[str, tuple[Command, ...]] = {}
@@ -179,14 +189,18 @@ class LLMTier:
                 refused.add(line)
             elif not all(validate(c, registry).ok for c in parsed):
                 refused.add(line)
-            elif invents(parsed, said):
+            elif invents(parsed, said) or contradicts(parsed, words):
                 invented[line] = parsed
             else:
                 valid[line] = parsed
                 grounded = grounded or mentions.grounds(parsed, registry)
                 kind = kind or mentions.fits_kinds(parsed)
         if invented:
-            log.info("The model wrote %s, with a number the request never says", sorted(invented))
+            log.info(
+                "The model wrote %s, with a number the request never says or an action it "
+                "speaks against",
+                sorted(invented),
+            )
         commands = [c for parsed in valid.values() for c in parsed]
         if commands and not kind:  # "the fan" answered with a light: the wrong kind
             log.info("The model wrote %s, of no kind the request names", sorted(valid))
@@ -272,6 +286,15 @@ def home_layout(registry: Registry, devices: Sequence[Device]) -> list[Device]:
         devices,
         key=lambda d: (order.get(d.area or "", len(order)), normalize_name(d.name), d.entity_id),
     )
+
+
+def _wrong_kind(
+    commands: Sequence[Command], doubtful: dict[str, tuple[Command, ...]], mentions: Mentions
+) -> bool:
+    """Whether the answer was only lines about devices of no kind the request names."""
+    if commands or not doubtful or not mentions.kinds:
+        return False
+    return not any(mentions.fits_kinds(line) for line in doubtful.values())
 
 
 _LEVEL = re.compile(r"^(.*\bto) -?\d+(?:\.\d+)?(?:%|°| percent| degrees)?$")

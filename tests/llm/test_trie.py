@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pytest
 
-from hub.llm.trie import Hints, TokenTrie, decode
+from hub.llm.trie import Hints, TokenTrie, TrieNode, decode
+from hub.registry import Registry
 
 NEWLINE, END = 1000, 1001
 
@@ -284,3 +285,31 @@ def test_a_forced_run_after_a_choice_goes_in_the_choice_s_batch() -> None:
     # "turn on" is forced and fed first; " ceiling" is the model's choice (the request does
     # not say it) and goes with the forced " fan" in one batch, not two
     assert model.batches == [2] and model.drafts == [2]
+
+
+def test_a_trie_of_only_some_devices_holds_only_their_lines(registry: Registry) -> None:
+    """TrieLines(only=...): the retry for the kind of device a request names can write
+    nothing about another device, nor free text (whose device the trie cannot check)."""
+    from hub.llm.command_language import build_language
+    from hub.llm.lines import TrieLines
+
+    class Characters:
+        def tokenize(self, text: str) -> list[int]:
+            return [ord(c) for c in text]
+
+    language = build_language(registry)
+    lines = TrieLines(Characters())  # type: ignore[arg-type]
+    climates = frozenset({"climate.living_room", "climate.bedroom"})
+    trie = lines.trie(language, "v1", only=climates)
+
+    def words(node: TrieNode, prefix: str = "") -> Iterator[str]:
+        if node.end:
+            yield prefix
+        for token, child in node.children.items():
+            yield from words(child, prefix + chr(token))
+
+    kept = set(words(trie.root))
+    assert "turn on thermostat" in kept and "set bedroom radiator temperature to 21" in kept
+    assert all("light" not in line and not line.startswith("add to") for line in kept)
+    assert not any(node.free for node in trie.root.children.values())
+    assert len(kept) < len(language.lines) / 5

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from hub.actions import LIGHT_STEP_PCT
 from hub.errors import ModelError
 from hub.llm.backend import Prompt
 from hub.llm.command_language import CommandLanguage
@@ -26,6 +27,7 @@ class FakeLines:
     calls: list[tuple[Prompt, bool, frozenset[str]]] = field(default_factory=list)
     name: str = "fake"
     context: int = 0  # characters of fixed prompt that fit (0: it cannot tell)
+    only: list[frozenset[str] | None] = field(default_factory=list)  # each call's ``only``
 
     def enqueue(self, *lines: str) -> None:
         self.answers.append(list(lines))
@@ -38,8 +40,10 @@ class FakeLines:
         *,
         local: bool = False,
         refused: frozenset[str] = frozenset(),
+        only: frozenset[str] | None = None,
     ) -> LineAnswer:
         self.calls.append((prompt, local, refused))
+        self.only.append(only)
         lines = self.answers.pop(0) if self.answers else ["nothing"]
         return LineAnswer(tuple(lines), confidence=0.9, raw="\n".join(lines))
 
@@ -265,3 +269,52 @@ def test_a_level_the_request_never_says_is_asked_about_not_set(registry: Registr
     fake.enqueue("set tv volume to 30")
     said = tier_with(fake).handle(Request("tv volume to thirty please"), registry)
     assert said is not None and [c.data for c in said.commands] == [{"volume_level": 0.3}]
+
+
+def test_the_next_song_is_never_the_previous_track(registry: Registry) -> None:
+    """A word of the request that speaks against the line's action ("next" against the
+    previous track) makes the line doubtful: asked again, and never acted on as it was."""
+    fake = FakeLines()
+    fake.enqueue("previous track on tv")
+    fake.enqueue("play the next song on tv")
+    result = tier_with(fake).handle(Request("play the next song on the tv"), registry)
+    assert result is not None
+    assert [c.action for c in result.commands] == ["media_player.media_next_track"]
+    assert "previous track on tv" in fake.calls[1][2]  # refused on the retry
+
+    fake = FakeLines()
+    fake.enqueue("next track on tv")
+    fake.enqueue("next track on tv")
+    doubted = tier_with(fake).handle(Request("skip back a song on the tv"), registry)
+    assert doubted is not None and not doubted.commands and doubted.question
+
+
+def test_an_answer_of_the_wrong_kind_is_asked_again_about_that_kind_only(
+    registry: Registry,
+) -> None:
+    fake = FakeLines()
+    fake.enqueue("turn on kitchen light")  # "the heating" answered with a light
+    fake.enqueue("turn on thermostat")  # the example's thermostat is also called "heating"
+    result = tier_with(fake).handle(Request("turn on the heating"), registry)
+    assert result is not None
+    assert [c.entity_ids for c in result.commands] == [("climate.living_room",)]
+    assert fake.only[0] is None
+    assert fake.only[1] is not None and "climate.living_room" in fake.only[1]
+    assert "light.kitchen_ceiling" not in fake.only[1]
+
+
+def test_the_language_says_steps_and_switching_water_the_ways_people_do(
+    registry: Registry,
+) -> None:
+    from hub.llm.command_language import build_language
+
+    language = build_language(registry)
+    up = language.parse("increase reading lamp brightness")
+    down = language.parse("make reading lamp dimmer")
+    assert up is not None and up[0].data == {"brightness_step_pct": LIGHT_STEP_PCT}
+    assert down is not None and down[0].data == {"brightness_step_pct": -LIGHT_STEP_PCT}
+    nxt, prev = language.parse("play the next song on tv"), language.parse("skip back on tv")
+    assert nxt is not None and nxt[0].action == "media_player.media_next_track"
+    assert prev is not None and prev[0].action == "media_player.media_previous_track"
+    water = language.parse("turn on garden tap")
+    assert water is not None and water[0].action == "valve.open_valve"
