@@ -109,12 +109,28 @@ def _names(devices: Sequence[Device]) -> str:
 # -- on / off -----------------------------------------------------------------------------
 
 
+# Verbs that only some domains do: "open the barn door" (HassTurnOn) never means a light that
+# happens to be called Barn Door too.
+VERB_DOMAINS = {
+    "open": {"cover", "valve", "lock"},
+    "close": {"cover", "valve", "lock"},
+    "shut": {"cover", "valve", "lock"},
+    "lock": {"lock"},
+    "unlock": {"lock"},
+}
+_VERB = re.compile(r"\b(" + "|".join(VERB_DOMAINS) + r")\b", re.IGNORECASE)
+
+
 def _on_off(actions: Mapping[str, str], verb: str) -> Handler:
     def handler(slots: Slots, registry: Registry, request: Request) -> Answer:
         query = _query(slots, request)
         if not query.domains and not query.name:
             query = _query(slots, request, set(actions))
-        resolution = _able(resolve(registry, query), actions, registry)
+        said = _VERB.search(request.text)
+        able = actions
+        if said is not None:  # only the domains that do what the request says
+            able = {d: a for d, a in actions.items() if d in VERB_DOMAINS[said.group(1).lower()]}
+        resolution = _able(resolve(registry, query), able or actions, registry)
         if not resolution.ok:
             return _failed(resolution)
         commands = _group(resolution.devices, actions)

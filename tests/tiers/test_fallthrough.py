@@ -52,3 +52,27 @@ def test_no_such_device_stands_when_nothing_else_answers() -> None:
     reply = pipeline(fake).ask(Request("close the garage door"))
     assert not reply.commands and reply.tier == "template"
     assert reply.reply == "There is no door in the Garage."
+
+
+BARN = """
+areas: [{id: barn, name: Barn}]
+devices:
+  - {id: cover.barn_door, name: Barn Door, area: barn, device_class: shutter}
+  - {id: light.barn_door, name: Barn Door, area: barn}
+llm: {backend: "off"}
+"""
+
+
+def test_a_light_is_no_choice_for_opening() -> None:
+    """A light and a cover both called Barn Door: "open" and "close" mean the cover (the light
+    stays a choice for "turn on")."""
+    config = parse_config(BARN)
+    barn = Pipeline(config.registry(), list(build_tiers(config, "template")))
+    for text, action in (("open the barn door", "cover.open_cover"),
+                         ("please close the barn door", "cover.close_cover")):  # fmt: skip
+        reply = barn.ask(Request(text))
+        assert [(c.action, c.entity_ids) for c in reply.commands] == [
+            (action, ("cover.barn_door",))
+        ], reply.reply
+    asked = barn.ask(Request("turn on the barn door"))
+    assert not asked.commands and asked.reply.startswith("Which one")
