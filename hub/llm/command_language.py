@@ -141,9 +141,12 @@ def _lower(text: str) -> str:
 class _Builder:
     def __init__(self, lang: CommandLanguage) -> None:
         self.lang = lang
+        self.device_lines: list[str] | None = None  # the lines of the device being built
 
     def line(self, text: str, *commands: Command) -> None:
         self.lang.lines.setdefault(text, commands)
+        if self.device_lines is not None:
+            self.device_lines.append(text)
 
     def fixed(self, text: str, command: Command) -> None:
         self.line(text, command)
@@ -386,7 +389,17 @@ DOMAIN_FORMS: dict[str, Callable[[_Builder, Device, str], None]] = {
 
 
 def _device_forms(b: _Builder, device: Device, label: str) -> None:
+    b.device_lines = []
     DOMAIN_FORMS[device.domain](b, device, label)
+    lines, b.device_lines = b.device_lines, None
+    # Each line with "the" before the device too ("pause the tv", "set the tv volume to 10"):
+    # people say it, the model copies it from the request, and a line that cannot go on
+    # after "the" leaves it only a group of other devices ("pause the living room speakers").
+    name = re.compile(rf"(?<!the )\b{re.escape(label)}\b")
+    for text in lines:
+        variant = name.sub(f"the {label}", text, count=1)
+        if variant != text:
+            b.lang.lines.setdefault(variant, b.lang.lines[text])
 
 
 # -- group forms: "turn off kitchen lights", "close upstairs blinds", "turn off all lights" -----

@@ -84,3 +84,21 @@ def test_json_schema_patterns_accept_the_lines(registry: Registry) -> None:
     ):
         assert pattern.match(line), line
     assert not pattern.match("unlock garage door")
+
+
+def test_a_device_may_be_named_with_the_as_people_say_it(registry: Registry) -> None:
+    """ "pause the tv": a model copying the request's "the" must still reach the tv's line, not
+    only a group ("pause the living room speakers"); a device's own name wins over a group
+    that happens to read the same ("the kitchen light" is the light called Kitchen Light)."""
+    language = build_language(registry)
+    for line, action, entity in (
+        ("pause the tv", "media_player.media_pause", "media_player.living_room_tv"),
+        ("set the tv volume to 10", "media_player.volume_set", "media_player.living_room_tv"),
+        ("turn on the kitchen light", "light.turn_on", "light.kitchen_ceiling"),
+        ("open the garden tap", "valve.open_valve", "valve.garden_water"),
+    ):
+        parsed = language.parse(line)
+        assert parsed is not None and [(c.action, c.entity_ids) for c in parsed] == [
+            (action, (entity,))
+        ], line
+    assert language.parse("pause the the tv") is None
