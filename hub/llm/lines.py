@@ -82,9 +82,9 @@ class TrieLines:
     def __init__(self, backend: LlamaBackend, max_lines: int = 4) -> None:
         self.backend = backend
         self.max_lines = max_lines
-        self._tries: collections.OrderedDict[
-            tuple[str, bool, frozenset[str] | None], TokenTrie
-        ] = collections.OrderedDict()
+        self._tries: collections.OrderedDict[tuple[str, bool, frozenset[str] | None], TokenTrie] = (
+            collections.OrderedDict()
+        )
         self._lock = threading.Lock()
 
     def trie(
