@@ -330,7 +330,12 @@ def _lock(b: _Builder, d: Device, x: str) -> None:
 def _media(b: _Builder, d: Device, x: str) -> None:
     _on_off(b, d, x)
     b.fixed(f"pause {x}", _cmd(d, "media_pause"))
-    _verbs(b, ("resume", "unpause", "play"), x, _cmd(d, "media_play"))
+    _verbs(
+        b,
+        ("resume", "unpause", "play", "continue", "continue playing on"),
+        x,
+        _cmd(d, "media_play"),
+    )
     b.fixed(f"stop {x}", _cmd(d, "media_stop"))
     for verb in NEXT_TRACK:
         b.fixed(f"{verb} {x}", _cmd(d, "media_next_track"))
@@ -355,8 +360,9 @@ def _vacuum(b: _Builder, d: Device, x: str) -> None:
     b.fixed(f"let {x} clean", _cmd(d, "start"))
     b.fixed(f"stop {x}", _cmd(d, "stop"))
     b.fixed(f"pause {x}", _cmd(d, "pause"))
-    b.fixed(f"send {x} home", _cmd(d, "return_to_base"))
-    b.fixed(f"dock {x}", _cmd(d, "return_to_base"))
+    for form in ("send {} home", "dock {}", "return {} to base", "return {} to its base",
+                 "send {} back to base", "send {} back to the dock"):  # fmt: skip
+        b.fixed(form.format(x), _cmd(d, "return_to_base"))
 
 
 def _scene(b: _Builder, d: Device, x: str) -> None:

@@ -147,24 +147,42 @@ class Mentions:
         return False
 
 
+_NOT_SWITCHED = "open close shut lock unlock water watering irrigate hoover vacuum"
 # Words of a request that an action contradicts: "play the next song" is never the previous
 # track, "skip back" never the next one. A line whose action a word of the request speaks
 # against is doubted (asked about, never acted on).
 CONTRADICTED_BY = {
-    "media_player.media_next_track": "previous back last before rewind",
-    "media_player.media_previous_track": "next forward ahead",
+    "media_player.media_next_track": "previous back last before rewind continue again resume",
+    "media_player.media_previous_track": "next forward ahead continue resume",
     "media_player.media_play": "next previous pause",
     "media_player.media_pause": "resume unpause continue next previous",
     "media_player.volume_up": "down quieter lower softer decrease reduce",
     "media_player.volume_down": "up louder raise increase",
+    "vacuum.start": "return base dock",
+    # what lights, switches and speakers never do: "open up the garage", "water the garden"
+    "light.turn_on": _NOT_SWITCHED,
+    "light.turn_off": _NOT_SWITCHED,
+    "switch.turn_on": "open close shut lock unlock",
+    "switch.turn_off": "open close shut lock unlock",
+    "media_player.turn_on": _NOT_SWITCHED,
+    "media_player.turn_off": _NOT_SWITCHED,
 }  # fmt: skip
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
 
 
-def contradicts(commands: Iterable[Command], text: str) -> bool:
-    """Whether a word of ``text`` speaks against the action of one of ``commands``."""
+def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> bool:
+    """Whether a word of ``text`` speaks against the action of one of ``commands`` (a word of
+    the device's own names does not: "turn on the water feature light")."""
     words = frozenset(normalize_name(text).split())
-    return any(words & _CONTRADICTED.get(c.action, frozenset()) for c in commands)
+    for command in commands:
+        against = words & _CONTRADICTED.get(command.action, frozenset())
+        for entity_id in command.entity_ids if against else ():
+            device = registry.device(entity_id)
+            names = device.names if device is not None else ()
+            against -= {w for name in names for w in normalize_name(name).split()}
+        if against:
+            return True
+    return False
 
 
 # Settings a person says as a number, and the scale they say it in (volume 0.3 is "30").

@@ -189,7 +189,7 @@ class LLMTier:
                 refused.add(line)
             elif not all(validate(c, registry).ok for c in parsed):
                 refused.add(line)
-            elif invents(parsed, said) or contradicts(parsed, words):
+            elif invents(parsed, said) or contradicts(parsed, words, registry):
                 invented[line] = parsed
             else:
                 valid[line] = parsed

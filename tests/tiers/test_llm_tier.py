@@ -11,7 +11,7 @@ from hub.errors import ModelError
 from hub.llm.backend import Prompt
 from hub.llm.command_language import CommandLanguage
 from hub.llm.lines import LineAnswer
-from hub.messages import Request
+from hub.messages import Command, Request
 from hub.pipeline import Pipeline
 from hub.registry import Area, Device, Registry, State
 from hub.tiers.base import TierResult
@@ -318,3 +318,36 @@ def test_the_language_says_steps_and_switching_water_the_ways_people_do(
     assert prev is not None and prev[0].action == "media_player.media_previous_track"
     water = language.parse("turn on garden tap")
     assert water is not None and water[0].action == "valve.open_valve"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("can you open up the garage for me", "turn on hallway light"),
+        ("water the garden please", "turn on garden lights"),
+        ("send the robot back to its base", "start robot vacuum"),
+        ("continue playing on the tv", "next track on tv"),
+    ],
+)
+def test_an_action_the_request_speaks_against_is_never_acted_on(
+    registry: Registry, text: str, line: str
+) -> None:
+    fake = FakeLines()
+    fake.enqueue(line)
+    fake.enqueue(line)
+    result = tier_with(fake).handle(Request(text), registry)
+    assert result is not None and not result.commands, result.reply
+
+
+def test_a_word_of_the_devices_own_name_is_no_contradiction() -> None:
+    from hub.tiers.grounding import contradicts
+
+    registry = Registry(
+        devices=[
+            Device("light.water_feature", "Water Feature Light", None),
+            Device("light.garden", "Garden Light", None),
+        ]
+    )
+    feature = [Command("light.turn_on", ("light.water_feature",))]
+    assert not contradicts(feature, "turn on the water feature light", registry)
+    assert contradicts([Command("light.turn_on", ("light.garden",))], "water the plants", registry)
