@@ -132,6 +132,14 @@ class Mentions:
             return True
         return any(e in self.kinds for command in commands for e in command.entity_ids)
 
+    def widens(self, commands: Iterable[Command]) -> bool:
+        """Whether the commands reach beyond the devices the request names by name, when it
+        names no place: "set the TV volume to 10" is not the whole living room's volume."""
+        if not self.devices or self.places:
+            return False
+        touched = {e for command in commands for e in command.entity_ids}
+        return bool(touched & self.devices) and not touched <= self.devices
+
     def grounds(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the commands touch a named device, a device in a named place, or a device
         with no place (a scene, a whole-home thermostat: no place can speak against it)."""

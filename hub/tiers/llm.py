@@ -189,7 +189,11 @@ class LLMTier:
                 refused.add(line)
             elif not all(validate(c, registry).ok for c in parsed):
                 refused.add(line)
-            elif invents(parsed, said) or contradicts(parsed, words, registry):
+            elif (
+                invents(parsed, said)
+                or contradicts(parsed, words, registry)
+                or mentions.widens(parsed)
+            ):
                 invented[line] = parsed
             else:
                 valid[line] = parsed

@@ -351,3 +351,26 @@ def test_a_word_of_the_devices_own_name_is_no_contradiction() -> None:
     feature = [Command("light.turn_on", ("light.water_feature",))]
     assert not contradicts(feature, "turn on the water feature light", registry)
     assert contradicts([Command("light.turn_on", ("light.garden",))], "water the plants", registry)
+
+
+def test_a_line_about_more_than_the_named_device_is_doubted() -> None:
+    """ "set the tv volume to 10" answered with the whole living room's volume would change
+    the speaker too: asked again, and never acted on as it was."""
+    registry = Registry(
+        areas=[Area("living", "Living Room")],
+        devices=[
+            Device("media_player.tv", "TV", "living"),
+            Device("media_player.speaker", "Speaker", "living"),
+        ],
+    )
+    fake = FakeLines()
+    fake.enqueue("set living room volume to 10")
+    fake.enqueue("set tv volume to 10")
+    result = tier_with(fake).handle(Request("set the tv volume to 10"), registry)
+    assert result is not None
+    assert [c.entity_ids for c in result.commands] == [("media_player.tv",)]
+    assert "set living room volume to *" in fake.calls[1][2]
+    fake = FakeLines()
+    fake.enqueue("set living room volume to 10")
+    whole = tier_with(fake).handle(Request("set the living room volume to 10"), registry)
+    assert whole is not None and len(whole.commands[0].entity_ids) == 2  # the room was named
