@@ -74,15 +74,22 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
+def name_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
+    """The words of the device's own names that say what it is ("coffee", "machine", "tv" of
+    "Smart TV"), less the words of places and words that say nothing."""
+    words = {w for name in device.names for w in normalize_name(name).split()}
+    return frozenset(_stem(w) for w in words - place_words - _GENERIC)
+
+
 def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
     """What a person may call the device by its kind: the words of its names ("coffee",
     "machine"), its domain's nouns ("fan", "hoover") and its device class, less the words of
     places ("Kitchen Light" is not a kind of "kitchen") and words that say nothing."""
-    words = {w for name in device.names for w in normalize_name(name).split()}
-    words |= set(KIND_NOUNS.get(device.domain, "").split())
+    words = set(KIND_NOUNS.get(device.domain, "").split())
     if device.device_class:
         words.add(device.device_class)
-    return frozenset(_stem(w) for w in words - place_words - _GENERIC)
+    stemmed = {_stem(w) for w in words - place_words - _GENERIC}
+    return name_words(device, place_words) | stemmed
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,9 @@ class Mentions:
     # The devices of a kind the request names ("the coffee", "the fan", "hoover"): a line
     # about none of them contradicts the request
     kinds: frozenset[str] = frozenset()
+    # The devices a word of the request's is a word of their own names for ("the TV" and the
+    # Smart TV, not every media player)
+    called: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.devices or self.areas)
@@ -123,7 +133,8 @@ class Mentions:
         )
         said = {_stem(w) for w in normalize_name(text).split()} - place_words - _VERBS
         kinds = frozenset(d.entity_id for d in chosen if said & kind_words(d, place_words))
-        return cls(named, frozenset(areas), places, kinds)
+        called = frozenset(d.entity_id for d in chosen if said & name_words(d, place_words))
+        return cls(named, frozenset(areas), places, kinds, called)
 
     def fits_kinds(self, commands: Iterable[Command]) -> bool:
         """Whether the commands touch a device of a kind the request names, if it names one
@@ -133,12 +144,12 @@ class Mentions:
         return any(e in self.kinds for command in commands for e in command.entity_ids)
 
     def widens(self, commands: Iterable[Command]) -> bool:
-        """Whether the commands reach beyond the devices the request names by name, when it
-        names no place: "set the TV volume to 10" is not the whole living room's volume."""
-        if not self.devices or self.places:
-            return False
+        """Whether the commands reach beyond the devices the request names, by name or by
+        kind, to others as well: "set the TV volume to 10" is not the whole living room's
+        volume (a request that names only a place, "turn off the living room", may mean all)."""
+        named = self.devices | self.called
         touched = {e for command in commands for e in command.entity_ids}
-        return bool(touched & self.devices) and not touched <= self.devices
+        return bool(touched & named) and not touched <= named
 
     def grounds(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the commands touch a named device, a device in a named place, or a device

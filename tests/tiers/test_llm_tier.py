@@ -374,3 +374,8 @@ def test_a_line_about_more_than_the_named_device_is_doubted() -> None:
     fake.enqueue("set living room volume to 10")
     whole = tier_with(fake).handle(Request("set the living room volume to 10"), registry)
     assert whole is not None and len(whole.commands[0].entity_ids) == 2  # the room was named
+    fake = FakeLines()  # a kind, not a name: "the telly" is the TV, not the room's speaker too
+    fake.enqueue("set living room volume to 10")
+    fake.enqueue("set living room volume to 10")
+    kind = tier_with(fake).handle(Request("turn the tv in the living room to 10"), registry)
+    assert kind is not None and not kind.commands
