@@ -146,8 +146,10 @@ class Mentions:
     def widens(self, commands: Iterable[Command]) -> bool:
         """Whether the commands reach beyond the devices the request names, by name or by
         kind, to others as well: "set the TV volume to 10" is not the whole living room's
-        volume (a request that names only a place, "turn off the living room", may mean all)."""
+        volume. A request that names a place may mean its group ("the living room lights")."""
         named = self.devices | self.called
+        if self.places or not named:
+            return False
         touched = {e for command in commands for e in command.entity_ids}
         return bool(touched & named) and not touched <= named
 

@@ -374,8 +374,15 @@ def test_a_line_about_more_than_the_named_device_is_doubted() -> None:
     fake.enqueue("set living room volume to 10")
     whole = tier_with(fake).handle(Request("set the living room volume to 10"), registry)
     assert whole is not None and len(whole.commands[0].entity_ids) == 2  # the room was named
-    fake = FakeLines()  # a kind, not a name: "the telly" is the TV, not the room's speaker too
+    smart = Registry(
+        areas=registry.areas,
+        devices=[
+            Device("media_player.tv", "Smart TV", "living"),
+            Device("media_player.speaker", "Speaker", "living"),
+        ],
+    )
+    fake = FakeLines()  # "the tv" calls the Smart TV by a word of its name, not the speaker
     fake.enqueue("set living room volume to 10")
     fake.enqueue("set living room volume to 10")
-    kind = tier_with(fake).handle(Request("turn the tv in the living room to 10"), registry)
+    kind = tier_with(fake).handle(Request("set the tv volume to 10"), smart)
     assert kind is not None and not kind.commands
