@@ -74,11 +74,20 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
+# The nouns every device of a domain answers to ("lights on" means every light, whatever it
+# is called); a media player's nouns tell a TV from a speaker, so they are not among them.
+_GROUP_WORDS = frozenset(
+    _stem(w) for domain, words in KIND_NOUNS.items() if domain != "media_player"
+    for w in words.split()
+)  # fmt: skip
+
+
 def name_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
-    """The words of the device's own names that say what it is ("coffee", "machine", "tv" of
-    "Smart TV"), less the words of places and words that say nothing."""
+    """The words of the device's own names that say which one it is ("coffee", "machine",
+    "tv" of "Smart TV"; not "light" of "Desk Light"), less the words of places and words that
+    say nothing."""
     words = {w for name in device.names for w in normalize_name(name).split()}
-    return frozenset(_stem(w) for w in words - place_words - _GENERIC)
+    return frozenset(_stem(w) for w in words - place_words - _GENERIC) - _GROUP_WORDS
 
 
 def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
@@ -88,8 +97,8 @@ def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
     words = set(KIND_NOUNS.get(device.domain, "").split())
     if device.device_class:
         words.add(device.device_class)
-    stemmed = {_stem(w) for w in words - place_words - _GENERIC}
-    return name_words(device, place_words) | stemmed
+    words |= {w for name in device.names for w in normalize_name(name).split()}
+    return frozenset(_stem(w) for w in words - place_words - _GENERIC)
 
 
 @dataclass(frozen=True)
