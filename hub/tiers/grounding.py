@@ -82,11 +82,17 @@ _GROUP_WORDS = frozenset(
 )  # fmt: skip
 
 
+def _words_of_names(device: Device | None) -> set[str]:
+    """Every word of the device's names, folded."""
+    names = device.names if device is not None else ()
+    return {w for name in names for w in normalize_name(name).split()}
+
+
 def name_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
     """The words of the device's own names that say which one it is ("coffee", "machine",
     "tv" of "Smart TV"; not "light" of "Desk Light"), less the words of places and words that
     say nothing."""
-    words = {w for name in device.names for w in normalize_name(name).split()}
+    words = _words_of_names(device)
     return frozenset(_stem(w) for w in words - place_words - _GENERIC) - _GROUP_WORDS
 
 
@@ -97,7 +103,7 @@ def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
     words = set(KIND_NOUNS.get(device.domain, "").split())
     if device.device_class:
         words.add(device.device_class)
-    words |= {w for name in device.names for w in normalize_name(name).split()}
+    words |= _words_of_names(device)
     return frozenset(_stem(w) for w in words - place_words - _GENERIC)
 
 
@@ -207,9 +213,7 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
     for command in commands:
         against = words & _CONTRADICTED.get(command.action, frozenset())
         for entity_id in command.entity_ids if against else ():
-            device = registry.device(entity_id)
-            names = device.names if device is not None else ()
-            against -= {w for name in names for w in normalize_name(name).split()}
+            against -= _words_of_names(registry.device(entity_id))
         if against:
             return True
     return False

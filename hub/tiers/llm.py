@@ -64,7 +64,7 @@ class LLMTier:
         self._model: LineModel | None = None
         self._load_lock = threading.Lock()
         self._contexts: dict[str, _Context] = {}
-        self._too_large: dict[str, bool] = {}  # registry versions whose whole home did not fit
+        self._too_large: set[str] = set()  # registry versions whose whole home did not fit
         self.max_candidates = max_candidates
         self.min_confidence = min_confidence
         self.min_coverage = min_coverage
@@ -251,7 +251,7 @@ class LLMTier:
         key = f"{registry.version}:home"
         if key in self._contexts:
             return self._contexts[key]
-        if self._too_large.get(registry.version) is not None:
+        if registry.version in self._too_large:
             return None
         started = time.perf_counter()
         context = _make_context(key, registry, home_layout(registry, actionable))
@@ -265,7 +265,7 @@ class LLMTier:
             )
             if len(self._too_large) > 16:
                 self._too_large.clear()
-            self._too_large[registry.version] = True
+            self._too_large.add(registry.version)
             return None
         log.info(
             "The model is shown all %d devices of the home in one prompt (%d lines, built in "
