@@ -49,12 +49,23 @@ class Outcome:
     tier: str
     ms: float
     reply: str = ""
+    suggested: tuple[Atom, ...] = ()  # what a "Did you mean ...?" offered instead of acting
 
     @property
     def verdict(self) -> str:
         if any(atoms_equal(self.emitted, alt) for alt in self.case.alternatives):
             return "exact"
         return "wrong" if self.emitted else "missed"
+
+    @property
+    def asked_right(self) -> bool:
+        """Missed, though the question it asked offered exactly the expected commands: the
+        hub doubted a right answer (issue 13's "asking when the answer was plain")."""
+        return (
+            not self.emitted
+            and bool(self.suggested)
+            and any(atoms_equal(self.suggested, alt) for alt in self.case.alternatives)
+        )
 
 
 def load_case_file(path: Path) -> CaseFile:
@@ -165,6 +176,7 @@ class Stats:
     exact: float
     wrong: float
     missed: float
+    asked_right: float  # of the missed: a question whose suggestion was exactly right
     p50_ms: float
     p95_ms: float
     tiers: Mapping[str, int]
@@ -175,6 +187,7 @@ class Stats:
             "exact": round(self.exact, 4),
             "wrong": round(self.wrong, 4),
             "missed": round(self.missed, 4),
+            "asked_right": round(self.asked_right, 4),
             "p50_ms": round(self.p50_ms, 2),
             "p95_ms": round(self.p95_ms, 2),
             "tiers": dict(self.tiers),
@@ -201,6 +214,7 @@ def stats(outcomes: Sequence[Outcome]) -> Stats:
         exact=verdicts["exact"] / n if n else 0.0,
         wrong=verdicts["wrong"] / n if n else 0.0,
         missed=verdicts["missed"] / n if n else 0.0,
+        asked_right=sum(o.asked_right for o in outcomes) / n if n else 0.0,
         p50_ms=statistics.median(times) if times else 0.0,
         p95_ms=percentile(times, 0.95),
         tiers=dict(Counter(o.tier for o in outcomes).most_common()),

@@ -60,6 +60,25 @@ def test_case_file_loading_and_verdicts(tmp_path: Path) -> None:
     assert tags["x"].n == 2 and tags["y"].wrong == 1.0 and tags["(untagged)"].n == 1
 
 
+def test_a_right_answer_doubted_is_counted(tmp_path: Path) -> None:
+    (tmp_path / "home.yaml").write_text("devices: [{id: light.a}]\n")
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "config: home.yaml\ncases:\n"
+        "  - text: lights on\n    expect: [{action: light.turn_on, target: light.a}]\n"
+    )
+    (on,) = load_case_file(cases).cases
+    right = (("light.turn_on", "light.a", {}),)
+    other = (("light.turn_off", "light.a", {}),)
+    doubted = Outcome(on, (), "llm", 1.0, "Did you mean ...?", suggested=right)
+    asked_other = Outcome(on, (), "llm", 1.0, "Did you mean ...?", suggested=other)
+    assert doubted.verdict == "missed" and doubted.asked_right
+    assert not asked_other.asked_right and not Outcome(on, right, "llm", 1.0).asked_right
+    total = stats([doubted, asked_other])
+    assert total.missed == 1.0 and total.asked_right == 0.5
+    assert total.to_dict()["asked_right"] == 0.5
+
+
 def test_percentile() -> None:
     assert percentile([1, 2, 3, 4, 5], 0.5) == 3
     assert percentile([10.0], 0.95) == 10.0

@@ -45,7 +45,8 @@ def bench(
     model_name: str | None = None,
 ) -> None:
     """Run CASE_FILES and print, per file and per tag: n, exact accuracy, wrong-command rate,
-    missed rate, p50/p95 latency and the tier mix. Exits 0 even when cases fail."""
+    missed rate, the right answers doubted (missed, though "Did you mean ...?" offered exactly
+    the expected commands), p50/p95 latency and the tier mix. Exits 0 even when cases fail."""
     results: dict[str, Any] = {"files": []}
     current: tuple[Path, Pipeline] | None = None  # one home's pipeline (and model) at a time
     for name in case_files:
@@ -71,7 +72,8 @@ def bench(
                 # a security action waits for its "yes": scored on what the "yes" would do
                 commands, tier_name = reply.pending, f"{reply.tier}+confirm"
             atoms = command_atoms(c.to_dict() for c in commands)
-            outcomes.append(Outcome(case, atoms, tier_name, reply.ms, reply.reply))
+            suggested = command_atoms(c.to_dict() for c in reply.pending) if not atoms else ()
+            outcomes.append(Outcome(case, atoms, tier_name, reply.ms, reply.reply, suggested))
         total = stats(outcomes)
         tags = by_tag(outcomes)
         failed = [o for o in outcomes if o.verdict != "exact"]
@@ -116,15 +118,15 @@ def _row(label: str, s: Stats) -> str:
     tiers = " ".join(f"{k}:{v}" for k, v in s.tiers.items())
     return (
         f"{label:<34} {s.n:>5} {s.exact:>7.1%} {s.wrong:>7.1%} {s.missed:>7.1%} "
-        f"{s.p50_ms:>8.1f} {s.p95_ms:>8.1f}  {tiers}"
+        f"{s.asked_right:>7.1%} {s.p50_ms:>8.1f} {s.p95_ms:>8.1f}  {tiers}"
     )
 
 
 def _print_file(name: str, total: Stats, tags: dict[str, Stats], failed: list[Outcome]) -> None:
     click.echo(f"== {name}")
     click.echo(
-        f"{'':<34} {'n':>5} {'exact':>7} {'wrong':>7} {'missed':>7} {'p50 ms':>8} "
-        f"{'p95 ms':>8}  tiers"
+        f"{'':<34} {'n':>5} {'exact':>7} {'wrong':>7} {'missed':>7} {'doubted':>7} "
+        f"{'p50 ms':>8} {'p95 ms':>8}  tiers"
     )
     click.echo(_row("TOTAL", total))
     for tag, s in tags.items():
