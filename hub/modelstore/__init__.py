@@ -13,6 +13,7 @@ from hub.modelstore.catalog import (
     default_model_path,
     list_models,
     resolve_model_path,
+    runnable_model,
 )
 from hub.modelstore.chunks import (
     ChunkInstall,
@@ -59,6 +60,7 @@ __all__ = [
     "models_dir",
     "resolve_model_path",
     "run_pip",
+    "runnable_model",
     "spec_for_filename",
     "spec_named",
 ]
