@@ -72,7 +72,6 @@ def _error(text: str) -> ConfigError:
         ("model:\n  threads: -1\n", "model.threads", 2, "between 0 and 64"),
         ("model:\n  name: qwen-1.5\n", "model.name", 2, "one of qwen2.5-coder-0.5b"),
         ("model:\n  name: qwen2.5-coder-1.5b\n  path: /m.gguf\n", "model.name", 2, "not both"),
-        ("model:\n  fast_copy: sometimes\n", "model.fast_copy", 2, "must be"),
         ("areas: {kitchen: 1}\n", "areas", 1, "must be a list"),
         (
             "areas:\n  - id: a\n    floor: attic\nfloors:\n  - id: ground\n",

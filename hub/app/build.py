@@ -133,10 +133,11 @@ def make_writer(config: Config, backend: LlamaBackend | None = None) -> TextWrit
     is never evicted: on ``backend``'s loaded weights, else on the hub's GGUF loaded anew
     (model.path, else the installed default)."""
     from hub.llm.writer import LlamaWriter
+    from hub.modelstore import resolve_model_path
 
     if backend is not None:
         return LlamaWriter.sharing(backend, n_ctx=config.summaries.context)
-    path = _model_file(config)
+    path = resolve_model_path(config.model.path, config.data_dir, config.model.name)
     threads = config.model.threads or None
     return LlamaWriter(path, n_ctx=config.summaries.context, n_threads=threads)
 
@@ -144,9 +145,10 @@ def make_writer(config: Config, backend: LlamaBackend | None = None) -> TextWrit
 def load_backend(config: Config) -> LlamaBackend:
     """The embedded model (model.path, else the installed default), loaded now."""
     from hub.llm.llama import LlamaBackend
+    from hub.modelstore import resolve_model_path
     from hub.paths import default_data_dir
 
-    path = _model_file(config)
+    path = resolve_model_path(config.model.path, config.data_dir, config.model.name)
     data_dir = default_data_dir() if config.data_dir is None else config.data_dir
     return LlamaBackend(
         path,
@@ -155,14 +157,6 @@ def load_backend(config: Config) -> LlamaBackend:
         n_batch=config.model.batch,
         state_dir=data_dir / "states",  # the evaluated prompt, so a restart skips it
     )
-
-
-def _model_file(config: Config) -> Path:
-    """model.path as it is, else the installed model (its faster copy with model.fast_copy)."""
-    from hub.modelstore import runnable_model
-
-    model = config.model
-    return runnable_model(model.path, config.data_dir, model.name, model.fast_copy)
 
 
 def line_model(config: Config, model: LocalModel | None = None) -> LineModel:

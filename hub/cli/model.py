@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 import click
 
-from hub.errors import ModelError
 from hub.modelstore import (
     DEFAULT_LLM,
     LLM_NAMES,
@@ -101,12 +100,6 @@ _MODEL_HELP = f"A language model by name: {', '.join(LLM_NAMES)} (default: the f
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no messages.")
 @click.option(
-    "--no-fast-copy",
-    is_flag=True,
-    help="Do not make the faster copy of the model's weights the hub runs "
-    "(model.fast_copy; the first start makes it then).",
-)
-@click.option(
     "--vosk",
     "vosk_name",
     metavar="NAME",
@@ -121,7 +114,6 @@ def install(
     data_dir: Path | None,
     verify: bool,
     quiet: bool,
-    no_fast_copy: bool = False,
     vosk_name: str | None = None,
 ) -> None:
     """Install the default model, another known one (--model), or a GGUF file from a URL.
@@ -164,21 +156,7 @@ def install(
         spec = spec_named(name) if name is not None else DEFAULT_LLM
         assert spec is not None  # checked by _model_name
         path = install_default(directory, spec=spec, verify=verify, say=say, progress=not quiet)
-        if spec.fast_format is not None and not no_fast_copy:
-            _fast_copy(path, spec.fast_format, say)
     click.echo(str(path))
-
-
-def _fast_copy(path: Path, fmt: str, say: Say) -> None:
-    """Make the copy the hub runs (model.fast_copy) now, so the first start need not."""
-    from hub.modelstore.requantize import quantized_copy
-
-    try:
-        copy = quantized_copy(path, fmt, say=say)
-    except ModelError as exc:
-        say(f"warning: {exc}; the hub will run {path.name} as installed (slower)")
-        return
-    say(f"the hub runs {copy} (model.fast_copy: false runs {path.name} as it is)")
 
 
 @model.command("list")

@@ -28,9 +28,6 @@ class ModelConfig:
     # one prompt (12 KB of KV cache a token with the default model: 96 MB).
     context: int = 8192
     batch: int = 256
-    # Run the default model from a faster copy of its weights (Q8_0, made once beside it;
-    # hub.modelstore.requantize). Never for model.path, a file of the user's own.
-    fast_copy: bool = True
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class LLMConfig:
 
 
 def parse_model(r: Reader, base: Path) -> ModelConfig:
-    r.only("path", "name", "threads", "context", "batch", "fast_copy")
+    r.only("path", "name", "threads", "context", "batch")
     names = [*MODEL_NAMES, *MODEL_NAMES.values()]
     name = r.choice("name", names, names[0]) if r.has("name") else None
     path = r.path_value("path", base)
@@ -61,7 +58,6 @@ def parse_model(r: Reader, base: Path) -> ModelConfig:
         threads=r.integer("threads", 0, 0, 64),
         context=r.integer("context", 8192, 512, 32768),
         batch=r.integer("batch", 256, 32, 4096),
-        fast_copy=r.get("fast_copy", bool, True),
     )
 
 

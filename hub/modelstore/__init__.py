@@ -13,7 +13,6 @@ from hub.modelstore.catalog import (
     default_model_path,
     list_models,
     resolve_model_path,
-    runnable_model,
 )
 from hub.modelstore.chunks import (
     ChunkInstall,
@@ -60,7 +59,6 @@ __all__ = [
     "models_dir",
     "resolve_model_path",
     "run_pip",
-    "runnable_model",
     "spec_for_filename",
     "spec_named",
 ]

