@@ -301,7 +301,9 @@ class LlamaBackend:
             return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
         words = AREA_TAG.sub("", lower).split()
-        return Hints.of(*(tokens(word) for word in words), tokens(" " + lower))
+        article = tokens(" the")
+        weak = frozenset(article) if len(article) == 1 else frozenset()
+        return Hints.of(*(tokens(word) for word in words), tokens(" " + lower), weak=weak)
 
     def _case_variants(self, llm: Llama) -> dict[int, Any]:
         """Token id -> the ids of every token with the same text in lower case (built once)."""

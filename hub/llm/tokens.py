@@ -26,6 +26,7 @@ class LlamaTokens:
         self._n_vocab = int(llm.n_vocab())
         self._variants = variants
         self._row = -1  # the batch row whose logits are current (-1: the last one evaluated)
+        self._kept: frozenset[int] = frozenset()  # the rows of the last draft with logits
         self._offset = 0  # tokens of the last draft evaluated before its batch
 
     def feed(self, tokens: Sequence[int]) -> None:
@@ -33,9 +34,12 @@ class LlamaTokens:
             self._llm.eval(list(tokens))
             self._row = -1
 
-    def feed_draft(self, tokens: Sequence[int], first: int = 0) -> None:
-        """One batch with logits after every token from ``tokens[first]`` on (``Llama.eval``
-        keeps only the last); a head longer than a batch is evaluated before it."""
+    def feed_draft(
+        self, tokens: Sequence[int], first: int = 0, quiet: frozenset[int] = frozenset()
+    ) -> None:
+        """One batch with logits after every token from ``tokens[first]`` on but those in
+        ``quiet`` (``Llama.eval`` keeps only the last); a head longer than a batch is
+        evaluated before it."""
         llm = self._llm
         head = max(0, min(first, len(tokens) - llm.n_batch))
         if head:
@@ -44,8 +48,13 @@ class LlamaTokens:
         n_past = llm.n_tokens
         llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
         llm._batch.set_batch(batch=draft, n_past=n_past, logits_all=True)
-        for index in range(first - head):
-            llm._batch.batch.logits[index] = False
+        kept = set()
+        for index in range(len(draft)):
+            keep = index >= first - head and index + head not in quiet
+            llm._batch.batch.logits[index] = keep
+            if keep:
+                kept.add(index)
+        self._kept = frozenset(kept)
         llm._ctx.decode(llm._batch)
         llm.input_ids[n_past : n_past + len(draft)] = draft
         llm.n_tokens = n_past + len(draft)
@@ -62,6 +71,9 @@ class LlamaTokens:
     def _logits(self) -> Any:
         import llama_cpp
         import numpy as np
+
+        if self._row >= 0 and self._row not in self._kept:  # the decoder's promise broken
+            raise RuntimeError(f"no logits were kept after row {self._row} of the draft")
 
         pointer = llama_cpp.llama_get_logits_ith(self._llm.ctx, self._row)
         return np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))

@@ -43,9 +43,13 @@ class TokenModel(Protocol):
 class DraftModel(TokenModel, Protocol):
     """A model that can also check a guessed run of tokens in one batch (draft and verify)."""
 
-    def feed_draft(self, tokens: Sequence[int], first: int = 0) -> None:
+    def feed_draft(
+        self, tokens: Sequence[int], first: int = 0, quiet: frozenset[int] = frozenset()
+    ) -> None:
         """Evaluate ``tokens`` in one batch, keeping the next-token logits after each from
-        ``tokens[first]`` on; the logits after ``tokens[first]`` become the current ones."""
+        ``tokens[first]`` on, except after the indices in ``quiet`` (where the line is forced
+        on, so nothing reads them: each row of logits costs about as much as a token); the
+        logits after ``tokens[first]`` become the current ones."""
         ...
 
     def select(self, index: int) -> None:
@@ -114,9 +118,12 @@ class Hints:
     tokens: frozenset[int] = frozenset()
     after: Mapping[tuple[int, ...], frozenset[int]] = field(default_factory=dict)
     order: Mapping[int, int] = field(default_factory=dict)  # token -> where it first occurs
+    # Tokens guessed only where no other token of the request fits: the model leaves out
+    # the "the" that lines allow ("turn on the fan" -> "turn on fan") more often than not.
+    weak: frozenset[int] = frozenset()
 
     @classmethod
-    def of(cls, *sequences: Sequence[int]) -> Hints:
+    def of(cls, *sequences: Sequence[int], weak: frozenset[int] = frozenset()) -> Hints:
         """Hints from one or more tokenizations of the request (the earlier in the request a
         token is first seen, the more it is preferred where a line starts)."""
         after: dict[tuple[int, ...], set[int]] = {}
@@ -129,7 +136,7 @@ class Hints:
         for seq in sequences:
             for token in seq:
                 order.setdefault(token, len(order))
-        return cls(frozenset(order), {a: frozenset(b) for a, b in after.items()}, order)
+        return cls(frozenset(order), {a: frozenset(b) for a, b in after.items()}, order, weak)
 
     def next(self, options: Sequence[int], context: Sequence[int]) -> list[int]:
         """The one option that follows ``context`` in the request (its last two tokens, else
@@ -187,7 +194,13 @@ def decode(
         nonlocal pending, row
         guess = _guess(at, hints, context) if drafting is not None and tokens else []
         if drafting is not None and guess:
-            drafting.feed_draft([*tokens, *guess], first=len(tokens) - 1)
+            quiet = {len(tokens) - 1} if _forced(at) else set()
+            node = at
+            for index, token in enumerate(guess, start=len(tokens)):
+                node = node.children[token]
+                if _forced(node):
+                    quiet.add(index)
+            drafting.feed_draft([*tokens, *guess], first=len(tokens) - 1, quiet=frozenset(quiet))
             pending, row = guess, len(tokens) - 1
         elif tokens:
             model.feed(tokens)
@@ -287,6 +300,8 @@ def _guess(node: TrieNode, hints: Hints, context: Sequence[int], limit: int = 24
             wanted = list(node.children)
         else:
             wanted = [t for t in node.children if t in hints.tokens]
+            if len(wanted) > 1:
+                wanted = [t for t in wanted if t not in hints.weak] or wanted
             if len(wanted) > 1 and context:
                 wanted = hints.next(wanted, context)
             elif len(wanted) > 1:  # a line's first word: the request's earliest ("turn")
@@ -297,6 +312,11 @@ def _guess(node: TrieNode, hints: Hints, context: Sequence[int], limit: int = 24
         context.append(wanted[0])
         node = node.children[wanted[0]]
     return tokens
+
+
+def _forced(node: TrieNode) -> bool:
+    """Whether the line goes on from ``node`` one way only: no choice, so no logits read."""
+    return not node.end and not node.free and len(node.children) == 1
 
 
 def _probability(scores: Sequence[float], best: int) -> float:

@@ -127,17 +127,23 @@ class DraftingModel(WordModel):
         super().__init__(wanted)
         self.cursor: int | None = None  # logits after fed[:cursor], when a draft is selected
         self.drafts: list[int] = []
+        self.quiet: list[list[int]] = []  # per draft, the rows without logits
+        self.silent: set[int] = set()
         self.rollbacks = 0
 
     def feed(self, tokens: Sequence[int]) -> None:
         self.cursor = None
         super().feed(tokens)
 
-    def feed_draft(self, tokens: Sequence[int], first: int = 0) -> None:
+    def feed_draft(
+        self, tokens: Sequence[int], first: int = 0, quiet: frozenset[int] = frozenset()
+    ) -> None:
         self.base = len(self.fed)
         self.fed.extend(tokens)
         self.drafts.append(len(tokens))
+        self.quiet.append(sorted(quiet))
         self.first = first
+        self.silent = {self.base + i + 1 for i in quiet}  # cursors with no logits kept
         self.select(first)
 
     def select(self, index: int) -> None:
@@ -150,6 +156,7 @@ class DraftingModel(WordModel):
 
     def _next(self) -> int:
         at = len(self.fed) if self.cursor is None else self.cursor
+        assert self.cursor is None or at not in self.silent, "read logits that were not kept"
         return self.wanted[at] if at < len(self.wanted) else END
 
 
@@ -285,6 +292,54 @@ def test_a_forced_run_after_a_choice_goes_in_the_choice_s_batch() -> None:
     # "turn on" is forced and fed first; " ceiling" is the model's choice (the request does
     # not say it) and goes with the forced " fan" in one batch, not two
     assert model.batches == [2] and model.drafts == [2]
+
+
+def test_no_logits_are_kept_where_the_line_is_forced_on() -> None:
+    trie = TokenTrie.build(["turn on ceiling fan", "turn on kitchen lights"], words)
+    model = DraftingModel("turn on ceiling fan")
+    hints = _hints("turn on the ceiling fan")
+    result = decode(model, trie, newline=NEWLINE, end=END, hints=hints)
+    assert _text(result.lines) == ["turn on ceiling fan"]
+    # one draft: "turn on" is forced and fed with the guess " ceiling fan"; the model's
+    # choices are read after " on" (ceiling or kitchen) and after " fan" (the end); after
+    # " ceiling" only " fan" can follow, so no logits are kept there (row 2)
+    assert model.drafts == [4] and model.quiet == [[2]]
+
+
+THE_LINES = [
+    *LINES,
+    "turn on ceiling fan",
+    "turn on the ceiling fan",
+    "turn on the kitchen lights",
+    "turn off the kitchen lights",
+]
+
+
+def test_the_guess_leaves_out_the_article_the_lines_allow() -> None:
+    trie = TokenTrie.build(THE_LINES, words)
+    model = DraftingModel("turn on ceiling fan")
+    result = decode(model, trie, newline=NEWLINE, end=END, hints=_weak("turn on the ceiling fan"))
+    assert _text(result.lines) == ["turn on ceiling fan"]
+    assert model.rollbacks == 0 and len(model.drafts) == 1  # one model call
+
+
+@pytest.mark.parametrize(
+    "wanted", ["turn on the ceiling fan", "turn on ceiling fan", "turn off the kitchen lights"]
+)
+def test_leaving_out_the_article_never_changes_the_answer(wanted: str) -> None:
+    trie = TokenTrie.build(THE_LINES, words)
+    plain = decode(WordModel(wanted), trie, newline=NEWLINE, end=END)
+    guessing = DraftingModel(wanted)
+    hints = _weak("please " + wanted.replace("turn on", "turn on the"))
+    guessed = decode(guessing, trie, newline=NEWLINE, end=END, hints=hints)
+    assert _text(guessed.lines) == _text(plain.lines) == [wanted]
+    assert guessed.confidence == plain.confidence
+
+
+def _weak(text: str) -> Hints:
+    """As _hints, with " the" guessed only where nothing else of the request fits."""
+    plain = _hints(text)
+    return Hints(plain.tokens, plain.after, plain.order, frozenset(words("x the")[1:]))
 
 
 def test_a_trie_of_only_some_devices_holds_only_their_lines(registry: Registry) -> None:
