@@ -49,7 +49,7 @@ def bench(
     the expected commands), p50/p95 latency and the tier mix. Exits 0 even when cases fail."""
     results: dict[str, Any] = {"files": []}
     current: tuple[Path, Pipeline] | None = None  # one home's pipeline (and model) at a time
-    for name in case_files:
+    for file_number, name in enumerate(case_files):
         case_file = load_case_file(Path(name))
         if current is None or current[0] != case_file.config:
             current = None  # the last home's model is freed before the next one loads
@@ -66,7 +66,10 @@ def bench(
             request = make_request(
                 pipeline.registry, case.text, area=case.area, states=case.state, source="bench"
             )
-            reply = pipeline.ask(replace(request, conversation_id=f"bench-{number}"))
+            # a conversation of its own: a question left open by one case (or by another file's
+            # case on the same home) must not take the next case for its answer
+            conversation = f"bench-{file_number}-{number}"
+            reply = pipeline.ask(replace(request, conversation_id=conversation))
             commands, tier_name = reply.commands, reply.tier
             if reply.secure and reply.pending and reply.outcome == "asked":
                 # a security action waits for its "yes": scored on what the "yes" would do
