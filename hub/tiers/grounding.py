@@ -168,6 +168,33 @@ class Mentions:
         touched = {e for command in commands for e in command.entity_ids}
         return bool(touched & named) and not touched <= named
 
+    def pins(self, commands: Iterable[Command], registry: Registry) -> bool:
+        """Whether the request leaves the commands no choice of device: they touch exactly
+        the devices it names by name, or else exactly those it calls by a word of their own
+        names ("the TV": the Smart TV, not the speaker beside it), or else exactly the devices
+        of the kinds it names ("the sprinklers", "the bedroom thermostat"); always within the
+        place it names, if it names one, else in the whole home, where a word or a kind pins
+        only the home's one device of it. Such an answer is not doubted because the model
+        wanted to write something the home has no line for (the kind-only retry, "the
+        temperature" for "the thermostat")."""
+        touched = {e for command in commands for e in command.entity_ids}
+        if not touched:
+            return False
+
+        def local(entity_ids: Iterable[str]) -> set[str]:
+            if not self.places:
+                return set(entity_ids)
+            return {e for e in entity_ids if _area_of(registry, e) in self.areas}
+
+        if local(touched) != touched:  # "the thermostat in the guest house" is not elsewhere
+            return False
+        if touched == self.devices:
+            return True
+        pool = local(self.called) or local(self.kinds)
+        # with no place named, a kind pins only the home's one device of it: "the outdoor
+        # lights" are not every light of the home
+        return touched == pool and (self.places or len(pool) == 1)
+
     def grounds(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the commands touch a named device, a device in a named place, or a device
         with no place (a scene, a whole-home thermostat: no place can speak against it)."""
@@ -183,6 +210,11 @@ class Mentions:
         return False
 
 
+def _area_of(registry: Registry, entity_id: str) -> str | None:
+    device = registry.device(entity_id)
+    return device.area if device is not None else None
+
+
 _NOT_SWITCHED = "open close shut lock unlock water watering irrigate hoover vacuum"
 # Words of a request that an action contradicts: "play the next song" is never the previous
 # track, "skip back" never the next one. A line whose action a word of the request speaks
@@ -195,6 +227,8 @@ CONTRADICTED_BY = {
     "media_player.volume_up": "down quieter lower softer decrease reduce",
     "media_player.volume_down": "up louder raise increase",
     "vacuum.start": "return base dock",
+    "lock.lock": "unlock unbolt unlatch",
+    "lock.unlock": "lock bolt latch secure",
     # what lights, switches and speakers never do: "open up the garage", "water the garden"
     "light.turn_on": _NOT_SWITCHED,
     "light.turn_off": _NOT_SWITCHED,

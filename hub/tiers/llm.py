@@ -143,7 +143,10 @@ class LLMTier:
             return TierResult(
                 reply=_unsure(guess, registry), question=True, detail=detail, suggested=tuple(guess)
             )
-        unsure = answer.confidence < self.min_confidence or answer.coverage < self.min_coverage
+        # A low coverage says the model wanted to write something the home has no line for,
+        # perhaps a device it does not have; not when the request pins the devices itself.
+        doubted = answer.coverage < self.min_coverage and not mentions.pins(commands, registry)
+        unsure = answer.confidence < self.min_confidence or doubted
         if commands and unsure:
             if answer.coverage < self.min_coverage / 10:  # far off: a guess is no help
                 return TierResult(reply=NOT_SURE_REPLY, question=True, detail=detail)

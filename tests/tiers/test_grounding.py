@@ -5,12 +5,19 @@ from __future__ import annotations
 import pytest
 
 from hub.messages import Command
-from hub.registry import Registry
-from hub.tiers.grounding import Mentions, invents, said_values
+from hub.registry import Area, Device, Registry
+from hub.tiers.grounding import Mentions, contradicts, invents, said_values
 
 
 def _on(*entity_ids: str) -> list[Command]:
     return [Command(f"{entity_ids[0].split('.')[0]}.turn_on", entity_ids)]
+
+
+LIGHTS = [
+    "light.kitchen_ceiling", "light.kitchen_counter", "light.living_room_lamp",
+    "light.living_room_ceiling", "light.hallway", "light.bedroom_lamp", "light.kids_room_lamp",
+    "light.office_lamp", "light.garden", "light.bedroom_reading", "light.office_reading",
+]  # fmt: skip
 
 
 def test_a_named_place_grounds_its_devices_and_nothing_elsewhere(registry: Registry) -> None:
@@ -110,3 +117,67 @@ def test_verbs_and_places_name_no_kind(registry: Registry, text: str) -> None:
     """ "water" is a word of the tap's alias, "kitchen" of the Kitchen Light's name: neither
     says what kind of device is meant, so no line is held against them."""
     assert not Mentions.find(text, registry).kinds
+
+
+@pytest.mark.parametrize(
+    "text, pinned",
+    [
+        ("turn on the bedroom fan", "fan.bedroom"),  # the one fan in the bedroom
+        ("the thermostat in the lounge", "climate.living_room"),
+        ("put the hoover on", "vacuum.robot"),  # the home's one vacuum
+        ("turn on the coffee maker", "switch.coffee_machine"),  # named by its alias
+        ("the bedroom lights", "light.bedroom_lamp light.bedroom_reading"),  # all of them
+        ("pause the living room tv", "media_player.living_room_tv"),
+    ],
+)
+def test_a_request_pins_its_devices(registry: Registry, text: str, pinned: str) -> None:
+    mentions = Mentions.find(text, registry)
+    assert mentions.pins(_on(*pinned.split()), registry)
+
+
+@pytest.mark.parametrize(
+    "text, touched",
+    [
+        ("turn on the fan", "fan.bedroom"),  # two fans, no place: which one is a guess
+        ("the bedroom lights", "light.bedroom_lamp"),  # one of the two
+        ("turn on the heating", "climate.bedroom"),  # one of two thermostats
+        ("turn on the bedroom fan", "light.bedroom_lamp"),  # not the kind named
+        ("play something", "media_player.kitchen_speaker"),  # nothing named at all
+        ("it's dark in the bedroom", "light.bedroom_lamp"),  # a place, but no kind
+        # every light of the home is no answer to "the outdoor lights" (no place it knows)
+        ("turn the outdoor lights on", " ".join(LIGHTS)),
+        # the kitchen's speaker is not in the living room the request names
+        (
+            "pause the tv in the living room",
+            "media_player.living_room_tv media_player.kitchen_speaker",
+        ),
+        # the Ceiling Fan by its name, but it is not in the office the request names
+        ("turn on the ceiling fan in the office", "fan.bedroom"),
+    ],
+)
+def test_a_request_leaves_a_choice(registry: Registry, text: str, touched: str) -> None:
+    mentions = Mentions.find(text, registry)
+    assert not mentions.pins(_on(*touched.split()), registry)
+
+
+def test_a_device_called_by_its_own_word_is_not_its_whole_kind() -> None:
+    """ "the TV in the living room" is the Smart TV, not every media player there."""
+    registry = Registry(
+        areas=[Area("living", "Living Room")],
+        devices=[
+            Device("media_player.tv", "Smart TV", "living"),
+            Device("media_player.speaker", "Smart Speaker", "living"),
+        ],
+    )
+    mentions = Mentions.find("pause the tv in the living room", registry)
+    both = [Command("media_player.media_pause", ("media_player.tv", "media_player.speaker"))]
+    assert not mentions.pins(both, registry)
+    assert mentions.pins([Command("media_player.media_pause", ("media_player.tv",))], registry)
+
+
+def test_unbolting_is_never_locking(registry: Registry) -> None:
+    lock = [Command("lock.lock", ("lock.back_door",))]
+    unlock = [Command("lock.unlock", ("lock.back_door",))]
+    assert contradicts(lock, "unbolt the kitchen door", registry)
+    assert not contradicts(unlock, "unbolt the kitchen door", registry)
+    assert contradicts(unlock, "bolt the back door", registry)

@@ -28,6 +28,7 @@ class FakeLines:
     name: str = "fake"
     context: int = 0  # characters of fixed prompt that fit (0: it cannot tell)
     only: list[frozenset[str] | None] = field(default_factory=list)  # each call's ``only``
+    coverage: float = 1.0  # the share of its belief the model put on allowed tokens
 
     def enqueue(self, *lines: str) -> None:
         self.answers.append(list(lines))
@@ -45,7 +46,9 @@ class FakeLines:
         self.calls.append((prompt, local, refused))
         self.only.append(only)
         lines = self.answers.pop(0) if self.answers else ["nothing"]
-        return LineAnswer(tuple(lines), confidence=0.9, raw="\n".join(lines))
+        return LineAnswer(
+            tuple(lines), confidence=0.9, coverage=self.coverage, raw="\n".join(lines)
+        )
 
     def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:
         pass
@@ -114,6 +117,21 @@ def test_low_confidence_asks_instead_of_acting(registry: Registry) -> None:
     result = tier_with(fake, min_confidence=0.95).handle(Request("tele aus"), registry)
     assert result is not None and result.commands == () and result.question
     assert "Did you mean" in result.reply and "TV" in result.reply
+
+
+def test_low_coverage_asks_unless_the_request_pins_the_device(registry: Registry) -> None:
+    """The model wanted to write something the home has no line for: a device it may not have,
+    so the hub asks; unless the request leaves no other device ("the bedroom fan", and the
+    bedroom has one), when only the words were the model's own."""
+    fake = FakeLines(coverage=0.002)
+    fake.enqueue("turn on ceiling fan")
+    pinned = tier_with(fake, min_coverage=0.01).handle(Request("turn on the bedroom fan"), registry)
+    assert pinned is not None and not pinned.question
+    assert [c.entity_ids for c in pinned.commands] == [("fan.bedroom",)]
+    fake.enqueue("turn on ceiling fan")
+    loose = tier_with(fake, min_coverage=0.01).handle(Request("turn on the fan"), registry)
+    assert loose is not None and loose.question and not loose.commands  # two fans: a guess
+    assert "Did you mean" in loose.reply
 
 
 def test_a_missing_model_is_an_error_reply_not_a_crash(registry: Registry) -> None:
