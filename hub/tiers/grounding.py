@@ -234,8 +234,9 @@ CONTRADICTED_BY = {
     "light.turn_off": _NOT_SWITCHED,
     "switch.turn_on": "open close shut lock unlock",
     "switch.turn_off": "open close shut lock unlock",
-    "media_player.turn_on": _NOT_SWITCHED,
-    "media_player.turn_off": _NOT_SWITCHED,
+    # and a louder radio is not a radio switched on ("lauter": "turn up volume")
+    "media_player.turn_on": f"{_NOT_SWITCHED} louder quieter softer volume",
+    "media_player.turn_off": f"{_NOT_SWITCHED} louder quieter softer volume",
 }  # fmt: skip
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
 

@@ -181,3 +181,10 @@ def test_unbolting_is_never_locking(registry: Registry) -> None:
     assert contradicts(lock, "unbolt the kitchen door", registry)
     assert not contradicts(unlock, "unbolt the kitchen door", registry)
     assert contradicts(unlock, "bolt the back door", registry)
+
+
+def test_louder_is_never_switching_on(registry: Registry) -> None:
+    on = [Command("media_player.turn_on", ("media_player.kitchen_speaker",))]
+    assert contradicts(on, "make the kitchen speaker louder", registry)
+    assert contradicts(on, "Dreh das Radio mal lauter turn up volume", registry)  # the gloss
+    assert not contradicts(on, "switch the kitchen speaker on", registry)
