@@ -33,16 +33,24 @@ def test_constraint_strings() -> None:
     assert atoms_equal([step], [("light.turn_on", "light.a", {"brightness_step_pct": "*"})])
 
 
-def test_case_file_loading_and_verdicts(tmp_path: Path) -> None:
+def _case_file(tmp_path: Path, cases: str) -> Path:
+    """A case file (and its one-light home) with ``cases``, the YAML under ``cases:``."""
     (tmp_path / "home.yaml").write_text("devices: [{id: light.a}]\n")
-    cases = tmp_path / "cases.yaml"
-    cases.write_text(
-        "config: home.yaml\ncases:\n"
-        "  - text: lights on\n    expect: [{action: light.turn_on, target: light.a}]\n    tags: [x]\n"
-        "  - text: either\n    expect_any: [[], [{action: light.turn_off, target: [light.a]}]]\n"
-        "  - text: chat\n    expect: []\n    tags: [x, y]\n"
+    path = tmp_path / "cases.yaml"
+    path.write_text("config: home.yaml\ncases:\n" + cases)
+    return path
+
+
+def test_case_file_loading_and_verdicts(tmp_path: Path) -> None:
+    loaded = load_case_file(
+        _case_file(
+            tmp_path,
+            "  - text: lights on\n    expect: [{action: light.turn_on, target: light.a}]\n"
+            "    tags: [x]\n"
+            "  - text: either\n    expect_any: [[], [{action: light.turn_off, target: [light.a]}]]\n"
+            "  - text: chat\n    expect: []\n    tags: [x, y]\n",
+        )
     )
-    loaded = load_case_file(cases)
     assert loaded.config == (tmp_path / "home.yaml").resolve()
     on, either, chat = loaded.cases
     emitted_on = (("light.turn_on", "light.a", {}),)
@@ -61,13 +69,8 @@ def test_case_file_loading_and_verdicts(tmp_path: Path) -> None:
 
 
 def test_a_right_answer_doubted_is_counted(tmp_path: Path) -> None:
-    (tmp_path / "home.yaml").write_text("devices: [{id: light.a}]\n")
-    cases = tmp_path / "cases.yaml"
-    cases.write_text(
-        "config: home.yaml\ncases:\n"
-        "  - text: lights on\n    expect: [{action: light.turn_on, target: light.a}]\n"
-    )
-    (on,) = load_case_file(cases).cases
+    lights_on = "  - text: lights on\n    expect: [{action: light.turn_on, target: light.a}]\n"
+    (on,) = load_case_file(_case_file(tmp_path, lights_on)).cases
     right = (("light.turn_on", "light.a", {}),)
     other = (("light.turn_off", "light.a", {}),)
     doubted = Outcome(on, (), "llm", 1.0, "Did you mean ...?", suggested=right)
