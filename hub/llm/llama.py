@@ -246,15 +246,21 @@ class LlamaBackend:
                 llm.n_tokens = reuse  # evaluating drops the KV cache beyond this point
                 model = LlamaTokens(llm, self._case_variants(llm))
                 newline = self._newline(llm)
-                banned = None
+                banned = dead = None
                 if refused:
                     # "set tv volume to *" refuses every level of that setting
                     levels = tuple(r[:-1] for r in refused if r.endswith(" *"))
 
-                    def banned(tokens: list[int]) -> bool:
+                    def said(tokens: list[int]) -> str:
                         text = llm.detokenize(tokens).decode("utf-8", errors="replace")
-                        text = " ".join(text.split())
+                        return " ".join(text.split())
+
+                    def banned(tokens: list[int]) -> bool:
+                        text = said(tokens)
                         return text in refused or text.startswith(levels)
+
+                    def dead(tokens: list[int]) -> bool:
+                        return bool(levels) and said(tokens).startswith(levels)
 
                 result = decode(
                     model,
@@ -263,6 +269,7 @@ class LlamaBackend:
                     end=llm.token_eos(),
                     max_lines=max_lines,
                     banned=banned,
+                    dead=dead,
                     hints=self._hints(llm, prompt.user) if self.draft else Hints(),
                     prompt=tokens[reuse:],
                 )

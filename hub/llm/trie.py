@@ -162,6 +162,7 @@ def decode(
     max_lines: int = 4,
     max_free: int = 16,
     banned: Callable[[list[int]], bool] | None = None,
+    dead: Callable[[list[int]], bool] | None = None,
     hints: Hints = Hints(),
     prompt: Sequence[int] = (),
 ) -> Decoded:
@@ -169,7 +170,11 @@ def decode(
     ``model``; none when the caller fed it).
 
     ``banned(tokens)`` refuses whole lines (a retry after the validator refused them): such a
-    line cannot end; if nothing else can follow, the line is dropped and decoding stops.
+    line cannot end. ``dead(tokens)`` says every line that begins with ``tokens`` is refused
+    ("set lamp brightness to *"). On a retry no choice leads where only refused lines are: the
+    model, which wanted the refused line, is steered at the first choice that still has
+    another way ("make lamp brighter" rather than no answer at all). If nothing is left, the
+    line is dropped and decoding stops.
 
     ``hints`` (the request's tokens) let a ``DraftModel`` guess ahead: after the prompt and
     after each choice, the rest of the line is guessed by following the trie through tokens
@@ -260,6 +265,10 @@ def decode(
             forced += len(chain)
             continue
         candidates = list(node.children)
+        if banned is not None or dead is not None:
+            candidates = [
+                t for t in candidates if _alive(node.children[t], [*current, t], banned, dead)
+            ]
         if node.end and not (banned is not None and banned(current)):
             candidates.append(end)
             if len(lines) + 1 < max_lines:
@@ -283,6 +292,20 @@ def decode(
     if pending:  # leave the model where the answer ends
         cast(DraftModel, drafting).rollback(len(pending))
     return Decoded(tuple(lines), generated, forced, confidence, min(coverage, 1.0))
+
+
+def _alive(
+    node: TrieNode,
+    tokens: list[int],
+    banned: Callable[[list[int]], bool] | None,
+    dead: Callable[[list[int]], bool] | None,
+) -> bool:
+    """Whether a line that is not refused goes through ``node`` (reached by ``tokens``)."""
+    if dead is not None and dead(tokens):
+        return False
+    if node.free or (node.end and not (banned is not None and banned(tokens))):
+        return True
+    return any(_alive(child, [*tokens, t], banned, dead) for t, child in node.children.items())
 
 
 def _guess(node: TrieNode, hints: Hints, context: Sequence[int], limit: int = 24) -> list[int]:

@@ -368,3 +368,42 @@ def test_a_trie_of_only_some_devices_holds_only_their_lines(registry: Registry) 
     assert all("light" not in line and not line.startswith("add to") for line in kept)
     assert not any(node.free for node in trie.root.children.values())
     assert len(kept) < len(language.lines) / 5
+
+
+def test_a_retry_is_steered_away_from_a_refused_level_at_the_first_choice_left() -> None:
+    """The model wanted "set lamp brightness to 40" and the request said no number: asked
+    again without any level of it, it writes another line rather than nothing."""
+    trie = TokenTrie.build(
+        ["set lamp brightness to 40", "set lamp brightness to 50", "make lamp brighter",
+         "nothing"],
+        tokenize,
+    )  # fmt: skip
+    prefix = "set lamp brightness to "
+
+    def banned(tokens: list[int]) -> bool:
+        return "".join(chr(t) for t in tokens).startswith(prefix)
+
+    result = decode(
+        FakeModel("set lamp brightness to 40"),
+        trie,
+        newline=NEWLINE,
+        end=END,
+        banned=banned,
+        dead=banned,
+    )
+    assert text(result.lines) == ["make lamp brighter"]
+    # ``dead`` only spares the walk through every level: the lines are those ``banned`` leaves
+    walked = decode(
+        FakeModel("set lamp brightness to 40"), trie, newline=NEWLINE, end=END, banned=banned
+    )
+    assert text(walked.lines) == ["make lamp brighter"]
+
+
+def test_a_refused_line_prunes_only_the_way_to_it() -> None:
+    trie = TokenTrie.build(["turn on lamp", "turn on fan", "nothing"], tokenize)
+
+    def banned(tokens: list[int]) -> bool:
+        return "".join(chr(t) for t in tokens) == "turn on lamp"
+
+    result = decode(FakeModel("turn on lamp"), trie, newline=NEWLINE, end=END, banned=banned)
+    assert text(result.lines) == ["turn on fan"]
