@@ -198,7 +198,7 @@ def _temperature_range(device: Device) -> range:
 # Several verbs may say the same thing ("switch off", "turn off"): the model keeps the words it
 # would use anyway, and every one of them maps to the same command.
 
-DEGREES = ("", "°", " degrees")
+DEGREES = ("", "°", " degrees", " degrees celsius")
 # Both directions are said the same ways: a line that begins like the request ("play the ...")
 # must be able to end in either, or greedy decoding that copied "play the" is left with only
 # "play the previous track" for "play the next song".

@@ -54,7 +54,7 @@ KIND_NOUNS = {
     "cover": "blind blinds curtain curtains shade shades shutter shutters garage door window "
     "awning gate",
     "valve": "valve tap sprinkler irrigation",
-    "climate": "thermostat heating heater radiator ac aircon",
+    "climate": "thermostat heating heater radiator ac aircon temperature",
     "lock": "lock door deadbolt",
     "media_player": "tv television speaker radio stereo",
     "vacuum": "vacuum hoover",
@@ -120,6 +120,7 @@ class Mentions:
     # The devices a word of the request's is a word of their own names for ("the TV" and the
     # Smart TV, not every media player)
     called: frozenset[str] = frozenset()
+    here: str | None = None  # the area the request was made in, named or not
 
     def __bool__(self) -> bool:
         return bool(self.devices or self.areas)
@@ -137,8 +138,8 @@ class Mentions:
         bedroom may mean the bedroom's lamp)."""
         chosen = registry.devices if devices is None else devices
         named = frozenset(d.entity_id for d in chosen if names_any(text, d.names))
-        floors = {f.id for f in registry.floors if names_any(text, f.names)}
-        areas = {a.id for a in registry.areas if names_any(text, a.names) or (a.floor in floors)}
+        floors, areas = _places_named(text, registry)
+        areas |= {a.id for a in registry.areas if a.floor in floors}
         places = bool(floors or areas)
         if (named or areas) and area:
             areas.add(area)
@@ -149,14 +150,22 @@ class Mentions:
         said = {_stem(w) for w in normalize_name(text).split()} - place_words - _VERBS
         kinds = frozenset(d.entity_id for d in chosen if said & kind_words(d, place_words))
         called = frozenset(d.entity_id for d in chosen if said & name_words(d, place_words))
-        return cls(named, frozenset(areas), places, kinds, called)
+        return cls(named, frozenset(areas), places, kinds, called, area)
+
+    @property
+    def wanted(self) -> frozenset[str]:
+        """The devices the request calls by a word of their own names ("the TV": the Smart
+        TV), else those of the kinds it names; empty when it names no kind."""
+        return self.called or self.kinds
 
     def fits_kinds(self, commands: Iterable[Command]) -> bool:
         """Whether the commands touch a device of a kind the request names, if it names one
-        ("brew me a coffee" is not about the robot vacuum; "the fan" is not the light)."""
-        if not self.kinds:
+        ("brew me a coffee" is not about the robot vacuum; "the fan" is not the light), and a
+        device it calls by a word of its own name, if it calls one ("pause the TV" is not
+        about the speaker beside it)."""
+        if not self.wanted:
             return True
-        return any(e in self.kinds for command in commands for e in command.entity_ids)
+        return any(e in self.wanted for command in commands for e in command.entity_ids)
 
     def widens(self, commands: Iterable[Command]) -> bool:
         """Whether the commands reach beyond the devices the request names, by name or by
@@ -174,7 +183,8 @@ class Mentions:
         names ("the TV": the Smart TV, not the speaker beside it), or else exactly the devices
         of the kinds it names ("the sprinklers", "the bedroom thermostat"); always within the
         place it names, if it names one, else in the whole home, where a word or a kind pins
-        only the home's one device of it. Such an answer is not doubted because the model
+        only the home's one device of it, or the one device of it in the room the request was
+        made in ("turn on the heating" said in the bedroom: the bedroom's thermostat). Such an answer is not doubted because the model
         wanted to write something the home has no line for (the kind-only retry, "the
         temperature" for "the thermostat")."""
         touched = {e for command in commands for e in command.entity_ids}
@@ -191,9 +201,13 @@ class Mentions:
         if touched == self.devices:
             return True
         pool = local(self.called) or local(self.kinds)
-        # with no place named, a kind pins only the home's one device of it: "the outdoor
-        # lights" are not every light of the home
-        return touched == pool and (self.places or len(pool) == 1)
+        if self.places:
+            return touched == pool
+        # with no place named, a kind pins only one device of it: "the outdoor lights" are not
+        # every light of the home
+        if len(pool) > 1 and self.here is not None:
+            pool = {e for e in pool if _area_of(registry, e) == self.here}
+        return touched == pool and len(pool) == 1
 
     def grounds(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the commands touch a named device, a device in a named place, or a device
@@ -208,6 +222,27 @@ class Mentions:
                 if entity_id in self.devices or device.area in self.areas:
                     return True
         return False
+
+
+def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
+    """The floors and areas ``text`` names, the longest names first: "the guest bedroom" is
+    not also "the bedroom"."""
+    keys: dict[str, list[tuple[bool, str]]] = {}
+    for floor in registry.floors:
+        for name in floor.names:
+            keys.setdefault(normalize_name(name), []).append((True, floor.id))
+    for area in registry.areas:
+        for name in area.names:
+            keys.setdefault(normalize_name(name), []).append((False, area.id))
+    words = f" {normalize_name(text)} "
+    floors: set[str] = set()
+    areas: set[str] = set()
+    for key in sorted((k for k in keys if k), key=len, reverse=True):
+        if f" {key} " in words:
+            words = words.replace(f" {key} ", " \0 ")
+            for is_floor, place in keys[key]:
+                (floors if is_floor else areas).add(place)
+    return floors, areas
 
 
 def _area_of(registry: Registry, entity_id: str) -> str | None:

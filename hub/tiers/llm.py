@@ -115,7 +115,7 @@ class LLMTier:
                 banned = frozenset(refused | {_any_level(line) for line in doubtful})
                 # "turn on the heating" answered with a light: asked again, the model may only
                 # write lines about the devices of the kind the request names
-                only = mentions.kinds if _wrong_kind(commands, doubtful, mentions) else None
+                only = mentions.wanted if _wrong_kind(commands, doubtful, mentions) else None
                 log.info(
                     "Asking the model again without %s%s",
                     sorted(banned),
@@ -299,12 +299,12 @@ def _wrong_kind(
     commands: Sequence[Command], doubtful: dict[str, tuple[Command, ...]], mentions: Mentions
 ) -> bool:
     """Whether the answer was only lines about devices of no kind the request names."""
-    if commands or not doubtful or not mentions.kinds:
+    if commands or not doubtful or not mentions.wanted:
         return False
     return not any(mentions.fits_kinds(line) for line in doubtful.values())
 
 
-_LEVEL = re.compile(r"^(.*\bto) -?\d+(?:\.\d+)?(?:%|°| percent| degrees)?$")
+_LEVEL = re.compile(r"^(.*\bto) -?\d+(?:\.\d+)?(?:%|°| percent| degrees(?: celsius)?)?$")
 
 
 def _any_level(line: str) -> str:

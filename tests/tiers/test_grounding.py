@@ -188,3 +188,33 @@ def test_louder_is_never_switching_on(registry: Registry) -> None:
     assert contradicts(on, "make the kitchen speaker louder", registry)
     assert contradicts(on, "Dreh das Radio mal lauter turn up volume", registry)  # the gloss
     assert not contradicts(on, "switch the kitchen speaker on", registry)
+
+
+def _three_bedrooms() -> Registry:
+    return Registry(
+        areas=[Area("bedroom", "Bedroom"), Area("guest", "Guest Bedroom"),
+               Area("master", "Master Bedroom")],
+        devices=[Device("climate.a", "Smart Thermostat", "bedroom"),
+                 Device("climate.b", "Smart Thermostat", "guest"),
+                 Device("climate.c", "Smart Thermostat", "master")],
+    )  # fmt: skip
+
+
+def test_a_longer_place_name_is_not_also_the_shorter_one_inside_it() -> None:
+    registry = _three_bedrooms()
+    mentions = Mentions.find("turn off the guest bedroom thermostat", registry)
+    assert mentions.areas == frozenset({"guest"})
+    assert mentions.pins([Command("climate.turn_off", ("climate.b",))], registry)
+    both = Mentions.find("the bedroom and the master bedroom", registry)
+    assert both.areas == frozenset({"bedroom", "master"})
+
+
+def test_the_room_a_request_is_made_in_pins_its_one_device_of_the_kind() -> None:
+    """ "turn on the thermostat" said in the master bedroom is its thermostat; said nowhere
+    known, or answered with another room's, it is a choice."""
+    registry = _three_bedrooms()
+    here = Mentions.find("turn on the thermostat", registry, area="master")
+    assert here.pins([Command("climate.turn_on", ("climate.c",))], registry)
+    assert not here.pins([Command("climate.turn_on", ("climate.a",))], registry)
+    nowhere = Mentions.find("turn on the thermostat", registry)
+    assert not nowhere.pins([Command("climate.turn_on", ("climate.c",))], registry)
