@@ -59,6 +59,12 @@ KIND_NOUNS = {
     "media_player": "tv television speaker radio stereo",
     "vacuum": "vacuum hoover",
 }  # fmt: skip
+# Words that are not names of a kind but speak of one alone: "make it louder" is about a
+# media player, "brighter" about a light.
+KIND_HINTS = {
+    "light": "brighter dimmer brightness",
+    "media_player": "louder quieter softer volume song track music mute unmute",
+}  # fmt: skip
 # Words of device names that say nothing of what the device is.
 _GENERIC_WORDS = """the a an of and in on at my our main big small little left right upper lower
 front back middle new old room one two three 1 2 3 4 all switch smart"""
@@ -98,9 +104,11 @@ def name_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
 
 def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
     """What a person may call the device by its kind: the words of its names ("coffee",
-    "machine"), its domain's nouns ("fan", "hoover") and its device class, less the words of
+    "machine"), its domain's nouns ("fan", "hoover") and words that speak of it alone
+    ("louder"), and its device class, less the words of
     places ("Kitchen Light" is not a kind of "kitchen") and words that say nothing."""
     words = set(KIND_NOUNS.get(device.domain, "").split())
+    words |= set(KIND_HINTS.get(device.domain, "").split())
     if device.device_class:
         words.add(device.device_class)
     words |= _words_of_names(device)
@@ -184,9 +192,9 @@ class Mentions:
         of the kinds it names ("the sprinklers", "the bedroom thermostat"); always within the
         place it names, if it names one, else in the whole home, where a word or a kind pins
         only the home's one device of it, or the one device of it in the room the request was
-        made in ("turn on the heating" said in the bedroom: the bedroom's thermostat). Such an answer is not doubted because the model
-        wanted to write something the home has no line for (the kind-only retry, "the
-        temperature" for "the thermostat")."""
+        made in ("turn on the heating" said in the bedroom: the bedroom's thermostat). Such
+        an answer is not doubted because the model wanted to write something the home has no
+        line for (the kind-only retry, "the temperature" for "the thermostat")."""
         touched = {e for command in commands for e in command.entity_ids}
         if not touched:
             return False
@@ -224,9 +232,18 @@ class Mentions:
         return False
 
 
+# Words that never name a place alone, though places' names hold them: "the tv" is not the
+# TV Room, "turn on" not the Turn Room
+_NOT_PLACE_WORDS = (
+    _GENERIC | _VERBS
+    | {w for words in (*KIND_NOUNS.values(), *KIND_HINTS.values()) for w in words.split()}
+    | {"floor", "house", "home", "area", "zone", "level", "side"}
+)  # fmt: skip
+
+
 def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
     """The floors and areas ``text`` names, the longest names first: "the guest bedroom" is
-    not also "the bedroom"."""
+    not also "the bedroom"; then a word only one place's name holds ("the porch")."""
     keys: dict[str, list[tuple[bool, str]]] = {}
     for floor in registry.floors:
         for name in floor.names:
@@ -242,6 +259,17 @@ def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
             words = words.replace(f" {key} ", " \0 ")
             for is_floor, place in keys[key]:
                 (floors if is_floor else areas).add(place)
+    # a word of one place's name alone, and of no other's: "the porch" is the Wrap-Around
+    # Porch; "the bedroom" beside a Guest and a Master Bedroom is none of them
+    by_word: dict[str, set[tuple[bool, str]]] = {}
+    for key, places in keys.items():
+        for word in key.split():
+            by_word.setdefault(word, set()).update(places)
+    for word in set(words.split()) - _NOT_PLACE_WORDS:
+        places = by_word.get(word, set())
+        if len(places) == 1 and len(word) > 2:
+            is_floor, place = next(iter(places))
+            (floors if is_floor else areas).add(place)
     return floors, areas
 
 

@@ -218,3 +218,35 @@ def test_the_room_a_request_is_made_in_pins_its_one_device_of_the_kind() -> None
     assert not here.pins([Command("climate.turn_on", ("climate.a",))], registry)
     nowhere = Mentions.find("turn on the thermostat", registry)
     assert not nowhere.pins([Command("climate.turn_on", ("climate.c",))], registry)
+
+
+def test_louder_speaks_of_a_media_player_and_the_room_pins_the_one_there(
+    registry: Registry,
+) -> None:
+    """ "make it louder" answered with a light is of no kind the request speaks of; said in
+    the kitchen, the kitchen's one speaker is the answer."""
+    mentions = Mentions.find("make it louder", registry, area="kitchen")
+    assert not mentions.fits_kinds(_on("light.kitchen_ceiling"))
+    louder = [Command("media_player.volume_up", ("media_player.kitchen_speaker",))]
+    assert mentions.fits_kinds(louder) and mentions.pins(louder, registry)
+    assert not Mentions.find("make it louder", registry).pins(louder, registry)
+
+
+@pytest.mark.parametrize(
+    "text, areas",
+    [
+        ("pause the porch speaker", {"porch"}),  # a word of one place's name alone
+        ("water the garden", {"garden"}),
+        ("turn on the tv", set()),  # a kind is not the TV Room
+        ("make the house warmer", set()),  # nor "house" the Guest House
+        ("lights off in the guest house", {"guest_house"}),
+        ("the bedroom lamp", {"bedroom"}),  # the whole name, not the Guest Bedroom too
+    ],
+)
+def test_a_word_only_one_place_holds_names_it(text: str, areas: set[str]) -> None:
+    registry = Registry(
+        areas=[Area("porch", "Wrap-Around Porch"), Area("bedroom", "Bedroom"),
+               Area("guest", "Guest Bedroom"), Area("tv_room", "TV Room"),
+               Area("guest_house", "Guest House"), Area("garden", "Front Garden")],
+    )  # fmt: skip
+    assert Mentions.find(text, registry).areas == frozenset(areas)
