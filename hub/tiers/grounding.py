@@ -266,9 +266,9 @@ def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
         for word in key.split():
             by_word.setdefault(word, set()).update(places)
     for word in set(words.split()) - _NOT_PLACE_WORDS:
-        places = by_word.get(word, set())
-        if len(places) == 1 and len(word) > 2:
-            is_floor, place = next(iter(places))
+        owners = by_word.get(word, set())
+        if len(owners) == 1 and len(word) > 2:
+            is_floor, place = next(iter(owners))
             (floors if is_floor else areas).add(place)
     return floors, areas
 
