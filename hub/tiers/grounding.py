@@ -129,6 +129,7 @@ class Mentions:
     # Smart TV, not every media player)
     called: frozenset[str] = frozenset()
     here: str | None = None  # the area the request was made in, named or not
+    nearby: frozenset[str] = frozenset()  # the devices there
 
     def __bool__(self) -> bool:
         return bool(self.devices or self.areas)
@@ -158,7 +159,8 @@ class Mentions:
         said = {_stem(w) for w in normalize_name(text).split()} - place_words - _VERBS
         kinds = frozenset(d.entity_id for d in chosen if said & kind_words(d, place_words))
         called = frozenset(d.entity_id for d in chosen if said & name_words(d, place_words))
-        return cls(named, frozenset(areas), places, kinds, called, area)
+        nearby = frozenset(d.entity_id for d in chosen if area is not None and d.area == area)
+        return cls(named, frozenset(areas), places, kinds, called, area, nearby)
 
     @property
     def wanted(self) -> frozenset[str]:
@@ -178,12 +180,26 @@ class Mentions:
     def widens(self, commands: Iterable[Command]) -> bool:
         """Whether the commands reach beyond the devices the request names, by name or by
         kind, to others as well: "set the TV volume to 10" is not the whole living room's
-        volume. A request that names a place may mean its group ("the living room lights")."""
+        volume, nor is "the living room TV". A request that names a place may mean its group
+        ("the living room lights")."""
         named = self.devices | self.called
-        if self.places or not named:
+        if not named or (self.places and not self.called):
             return False
         touched = {e for command in commands for e in command.entity_ids}
         return bool(touched & named) and not touched <= named
+
+    def strays(self, commands: Iterable[Command]) -> bool:
+        """Whether the commands go elsewhere when the request names no place and no device
+        and the room it was made in has a device of their kind: "play" said in the bedroom is
+        not the living room's sound system (an answer that takes in this room's devices too,
+        "all the lights", does not stray)."""
+        if self.places or self.devices or self.called or not self.nearby:
+            return False
+        touched = {e for command in commands for e in command.entity_ids}
+        if not touched or touched & self.nearby:
+            return False
+        here = {e.split(".")[0] for e in self.nearby if not self.kinds or e in self.kinds}
+        return any(e.split(".")[0] in here for e in touched)
 
     def pins(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the request leaves the commands no choice of device: they touch exactly

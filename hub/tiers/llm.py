@@ -176,7 +176,9 @@ class LLMTier:
         the doubtful lines (see hub.tiers.grounding): those that set a level to a number the
         request never says, those whose action a word of the request speaks against ("the
         next song" answered with the previous track), those about no device of a kind the
-        request names ("the fan" answered with a light), and the valid lines about nothing
+        request names ("the fan" answered with a light), those about another room's device
+        when the request names none and this room has one ("play" said in the bedroom), and
+        the valid lines about nothing
         the request names, when no line is about something it names ("the telly" beside "the
         bedroom" is kept)."""
         valid: dict[str, tuple[Command, ...]] = {}
@@ -196,6 +198,7 @@ class LLMTier:
                 invents(parsed, said)
                 or contradicts(parsed, words, registry)
                 or mentions.widens(parsed)
+                or mentions.strays(parsed)
             ):
                 invented[line] = parsed
             else:
@@ -204,8 +207,8 @@ class LLMTier:
                 kind = kind or mentions.fits_kinds(parsed)
         if invented:
             log.info(
-                "The model wrote %s, with a number the request never says or an action it "
-                "speaks against",
+                "The model wrote %s, which the request speaks against (a number it never "
+                "says, an action, more devices than it names, another room's device)",
                 sorted(invented),
             )
         commands = [c for parsed in valid.values() for c in parsed]

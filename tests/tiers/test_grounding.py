@@ -250,3 +250,40 @@ def test_a_word_only_one_place_holds_names_it(text: str, areas: set[str]) -> Non
                Area("guest_house", "Guest House"), Area("garden", "Front Garden")],
     )  # fmt: skip
     assert Mentions.find(text, registry).areas == frozenset(areas)
+
+
+def _living_and_bedroom() -> Registry:
+    return Registry(
+        areas=[Area("living", "Living Room"), Area("bed", "Bedroom"), Area("hall", "Hall")],
+        devices=[Device("media_player.tv", "Smart TV", "living"),
+                 Device("media_player.speaker", "Smart Speaker", "living"),
+                 Device("media_player.bed_speaker", "Echo", "bed"),
+                 Device("light.bed", "Ceiling", "bed"), Device("light.living", "Lamp", "living"),
+                 Device("light.hall", "Spots", "hall")],
+    )  # fmt: skip
+
+
+def test_an_answer_about_another_room_strays_when_this_room_has_such_a_device() -> None:
+    registry = _living_and_bedroom()
+    play = Mentions.find("play", registry, area="bed")
+    assert play.strays([Command("media_player.media_play", ("media_player.speaker",))])
+    assert not play.strays([Command("media_player.media_play", ("media_player.bed_speaker",))])
+    # all the lights take in this room's too; a named device or place is the person's choice
+    lights = Mentions.find("lights off", registry, area="bed")
+    assert not lights.strays([Command("light.turn_off", ("light.bed", "light.living"))])
+    named = Mentions.find("play in the living room", registry, area="bed")
+    assert not named.strays([Command("media_player.media_play", ("media_player.speaker",))])
+    # said where no such device is, any room's may be meant
+    nowhere = Mentions.find("play", registry, area="hall")
+    assert not nowhere.strays([Command("media_player.media_play", ("media_player.speaker",))])
+
+
+def test_the_living_room_tv_is_not_the_living_room_s_every_player() -> None:
+    registry = _living_and_bedroom()
+    mentions = Mentions.find("set the volume of the living room tv to 10", registry)
+    both = [Command("media_player.volume_set", ("media_player.speaker", "media_player.tv"))]
+    assert mentions.widens(both)
+    assert not mentions.widens([Command("media_player.volume_set", ("media_player.tv",))])
+    assert not Mentions.find("the living room lights", registry).widens(
+        [Command("light.turn_on", ("light.living",))]
+    )
