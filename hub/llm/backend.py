@@ -12,6 +12,10 @@ from typing import Any, Protocol, runtime_checkable
 
 JsonSchema = dict[str, Any]
 
+# Among the lines a retry refuses: every line that sets a level to a number ("set tv volume to
+# 30"), when the request says none ("make it louder").
+NO_NUMBER = "any line with a number"
+
 
 @dataclass(frozen=True)
 class Prompt:

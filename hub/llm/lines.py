@@ -60,7 +60,8 @@ class LineModel(Protocol):
         """Lines for ``prompt.user``; ``key`` identifies ``language`` for caching. ``local``
         leaves out the whole-home lines (the request names a room); ``refused`` lines may not
         be written (a retry after the validator refused them); one ending in " *" ("set tv
-        volume to *") refuses every line it begins. ``only``: the lines may touch no other
+        volume to *") refuses every line it begins, and ``NO_NUMBER`` every line that sets a
+        level (the request says no number). ``only``: the lines may touch no other
         devices than these (a retry for the kind of device the request names)."""
         ...
 

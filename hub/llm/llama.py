@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from hub.errors import LLMError, ModelError
-from hub.llm.backend import Generation, JsonSchema, Prompt
+from hub.llm.backend import NO_NUMBER, Generation, JsonSchema, Prompt
 from hub.llm.chat import ChatTemplate
 from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from llama_cpp.llama_grammar import LlamaGrammar
 
 log = logging.getLogger(__name__)
+# where a line sets a level: "set tv volume to 3"
+_A_LEVEL = re.compile(r"\bto -?\d")
 native_log = logging.getLogger(__name__ + ".native")
 
 GGUF_MAGIC = b"GGUF"
@@ -250,17 +252,22 @@ class LlamaBackend:
                 if refused:
                     # "set tv volume to *" refuses every level of that setting
                     levels = tuple(r[:-1] for r in refused if r.endswith(" *"))
+                    any_number = NO_NUMBER in refused
 
                     def said(tokens: list[int]) -> str:
                         text = llm.detokenize(tokens).decode("utf-8", errors="replace")
                         return " ".join(text.split())
 
-                    def banned(tokens: list[int]) -> bool:
+                    def refuses_all(tokens: list[int]) -> bool:
                         text = said(tokens)
-                        return text in refused or text.startswith(levels)
+                        if any_number and _A_LEVEL.search(text):
+                            return True
+                        return bool(levels) and text.startswith(levels)
 
-                    def dead(tokens: list[int]) -> bool:
-                        return bool(levels) and said(tokens).startswith(levels)
+                    def refuses(tokens: list[int]) -> bool:
+                        return said(tokens) in refused or refuses_all(tokens)
+
+                    banned, dead = refuses, refuses_all
 
                 result = decode(
                     model,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from hub.errors import HubError
 from hub.llm import glossary
-from hub.llm.backend import Prompt
+from hub.llm.backend import NO_NUMBER, Prompt
 from hub.llm.command_language import DOMAIN_FORMS, NOTHING, CommandLanguage, build_language
 from hub.llm.lines import LineAnswer, LineModel
 from hub.llm.prompt import build_prompt, user_message
@@ -113,6 +113,10 @@ class LLMTier:
             )
             if refused or doubtful:
                 banned = frozenset(refused | {_any_level(line) for line in doubtful})
+                if said == frozenset() and any(_LEVEL.match(line) for line in doubtful):
+                    # "make it louder" answered "set speaker volume to 30": the request says no
+                    # number, so no level of any device will do ("make speaker louder" will)
+                    banned |= {NO_NUMBER}
                 # "turn on the heating" answered with a light: asked again, the model may only
                 # write lines about the devices of the kind the request names
                 only = mentions.wanted if _wrong_kind(commands, doubtful, mentions) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -250,3 +251,24 @@ def test_a_refused_level_refuses_every_level_of_that_setting(
     refused = frozenset({"set tv volume to *"})
     again = lines.answer(prompt, context.language, context.key, refused=refused)
     assert not any(line.startswith("set tv volume to") for line in again.lines), again.lines
+
+
+def test_no_number_refuses_every_level_and_leaves_the_relative_lines(
+    llama_backend: LlamaBackend, example_config: Config
+) -> None:
+    """ "make the tv louder" says no number: asked again with ``NO_NUMBER`` refused, the model
+    writes no level of any device, and still writes a line."""
+    from dataclasses import replace
+
+    from hub.llm.backend import NO_NUMBER
+    from hub.llm.lines import TrieLines
+    from hub.llm.prompt import user_message
+    from hub.tiers.llm import LLMTier
+
+    registry = example_config.registry()
+    context = LLMTier(lambda: TrieLines(llama_backend))._context(registry, None)
+    prompt = replace(context.prompt, user=user_message("tv volume to 30", None))
+    lines = TrieLines(llama_backend)
+    refused = frozenset({"set tv volume to *", NO_NUMBER})
+    again = lines.answer(prompt, context.language, context.key, refused=refused)
+    assert again.lines and not any(re.search(r"\bto \d", line) for line in again.lines), again.lines

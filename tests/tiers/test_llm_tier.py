@@ -8,7 +8,7 @@ import pytest
 
 from hub.actions import LIGHT_STEP_PCT
 from hub.errors import ModelError
-from hub.llm.backend import Prompt
+from hub.llm.backend import NO_NUMBER, Prompt
 from hub.llm.command_language import CommandLanguage
 from hub.llm.lines import LineAnswer
 from hub.messages import Command, Request
@@ -276,7 +276,8 @@ def test_a_level_the_request_never_says_is_asked_about_not_set(registry: Registr
     result = tier_with(fake).handle(Request("baja el volumen de la tele"), registry)
     assert result is not None and not result.question
     assert [c.action for c in result.commands] == ["media_player.volume_down"]
-    assert fake.calls[1][2] == frozenset({"set tv volume to *"})  # asked again, no level
+    # asked again without that setting's levels, nor any level at all: no number was said
+    assert fake.calls[1][2] == frozenset({"set tv volume to *", NO_NUMBER})
 
     fake.enqueue("set tv volume to 30")
     fake.enqueue("set tv volume to 35")
@@ -404,3 +405,12 @@ def test_a_line_about_more_than_the_named_device_is_doubted() -> None:
     fake.enqueue("set living room volume to 10")
     kind = tier_with(fake).handle(Request("set the tv volume to 10"), smart)
     assert kind is not None and not kind.commands
+
+
+def test_a_level_with_a_number_said_refuses_only_that_setting(registry: Registry) -> None:
+    """ "set the tv to 30" said a number: the retry may still write a level."""
+    fake = FakeLines()
+    fake.enqueue("set tv volume to 40")
+    fake.enqueue("set tv volume to 30")
+    tier_with(fake).handle(Request("set the tv volume to 30 please"), registry)
+    assert fake.calls[1][2] == frozenset({"set tv volume to *"})
