@@ -117,9 +117,10 @@ class LLMTier:
                     # "make it louder" answered "set speaker volume to 30": the request says no
                     # number, so no level of any device will do ("make speaker louder" will)
                     banned |= {NO_NUMBER}
-                # "turn on the heating" answered with a light: asked again, the model may only
-                # write lines about the devices of the kind the request names
-                only = mentions.wanted if _wrong_kind(commands, doubtful, mentions) else None
+                # asked again, the model may only write lines about the devices the request
+                # calls or of the kinds it names: "turn on the heating" answered with a light,
+                # "make it louder" asked again without levels, are not answered with a lamp
+                only = mentions.wanted or None
                 log.info(
                     "Asking the model again without %s%s",
                     sorted(banned),
@@ -300,15 +301,6 @@ def home_layout(registry: Registry, devices: Sequence[Device]) -> list[Device]:
         devices,
         key=lambda d: (order.get(d.area or "", len(order)), normalize_name(d.name), d.entity_id),
     )
-
-
-def _wrong_kind(
-    commands: Sequence[Command], doubtful: dict[str, tuple[Command, ...]], mentions: Mentions
-) -> bool:
-    """Whether the answer was only lines about devices of no kind the request names."""
-    if commands or not doubtful or not mentions.wanted:
-        return False
-    return not any(mentions.fits_kinds(line) for line in doubtful.values())
 
 
 _LEVEL = re.compile(r"^(.*\bto) -?\d+(?:\.\d+)?(?:%|°| percent| degrees(?: celsius)?)?$")

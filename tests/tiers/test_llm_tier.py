@@ -414,3 +414,17 @@ def test_a_level_with_a_number_said_refuses_only_that_setting(registry: Registry
     fake.enqueue("set tv volume to 30")
     tier_with(fake).handle(Request("set the tv volume to 30 please"), registry)
     assert fake.calls[1][2] == frozenset({"set tv volume to *"})
+
+
+def test_a_retry_after_an_invented_level_stays_with_the_kind_the_request_speaks_of(
+    registry: Registry,
+) -> None:
+    """ "make it louder" answered with a level is asked again about the media players only, so
+    the retry cannot turn to a lamp's colour."""
+    fake = FakeLines()
+    fake.enqueue("set tv volume to 30")
+    fake.enqueue("make tv louder")
+    result = tier_with(fake).handle(Request("make it louder"), registry)
+    assert result is not None
+    assert fake.only[1] is not None and "media_player.living_room_tv" in fake.only[1]
+    assert not any(e.startswith("light.") for e in fake.only[1])
