@@ -168,6 +168,15 @@ class Mentions:
         TV), else those of the kinds it names; empty when it names no kind."""
         return self.called or self.kinds
 
+    @property
+    def choices(self) -> frozenset[str]:
+        """The devices an answer asked again may be about: those the request wants, and of
+        those the ones in the room it was made in, when it names no place or device and that
+        room has some (what :meth:`strays` holds against an answer); empty: any device."""
+        if self.places or self.devices or self.called:
+            return self.wanted
+        return (self.wanted & self.nearby) or self.wanted
+
     def fits_kinds(self, commands: Iterable[Command]) -> bool:
         """Whether the commands touch a device of a kind the request names, if it names one
         ("brew me a coffee" is not about the robot vacuum; "the fan" is not the light), and a

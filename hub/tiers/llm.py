@@ -118,9 +118,10 @@ class LLMTier:
                     # number, so no level of any device will do ("make speaker louder" will)
                     banned |= {NO_NUMBER}
                 # asked again, the model may only write lines about the devices the request
-                # calls or of the kinds it names: "turn on the heating" answered with a light,
-                # "make it louder" asked again without levels, are not answered with a lamp
-                only = mentions.wanted or None
+                # calls or of the kinds it names (in this room, if it names none): "turn on
+                # the heating" answered with a light, "make it louder" asked again without
+                # levels, are not answered with a lamp nor with another room's speaker
+                only = mentions.choices or None
                 log.info(
                     "Asking the model again without %s%s",
                     sorted(banned),

@@ -287,3 +287,14 @@ def test_the_living_room_tv_is_not_the_living_room_s_every_player() -> None:
     assert not Mentions.find("the living room lights", registry).widens(
         [Command("light.turn_on", ("light.living",))]
     )
+
+
+def test_a_retry_chooses_among_this_room_s_devices_of_the_kind_when_none_is_named() -> None:
+    registry = _living_and_bedroom()
+    assert Mentions.find("make it louder", registry, area="bed").choices == {
+        "media_player.bed_speaker"
+    }
+    # a named place, or a room without such a device, leaves every one of the kind
+    assert len(Mentions.find("make the living room louder", registry, area="bed").choices) == 3
+    assert len(Mentions.find("make it louder", registry, area="hall").choices) == 3
+    assert not Mentions.find("good morning", registry, area="bed").choices
