@@ -64,6 +64,8 @@ KIND_NOUNS = {
 KIND_HINTS = {
     "light": "brighter dimmer brightness",
     "media_player": "louder quieter softer volume song track music mute unmute",
+    "climate": "heat heating",
+    "valve": "watering irrigate",
 }  # fmt: skip
 # Words of device names that say nothing of what the device is.
 _GENERIC_WORDS = """the a an of and in on at my our main big small little left right upper lower
@@ -78,6 +80,9 @@ _VERBS = frozenset(_VERB_WORDS.split())
 
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+_HINTS = {domain: frozenset(map(_stem, words.split())) for domain, words in KIND_HINTS.items()}
 
 
 # The nouns every device of a domain answers to ("lights on" means every light, whatever it
@@ -104,11 +109,9 @@ def name_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
 
 def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
     """What a person may call the device by its kind: the words of its names ("coffee",
-    "machine"), its domain's nouns ("fan", "hoover") and words that speak of it alone
-    ("louder"), and its device class, less the words of
+    "machine"), its domain's nouns ("fan", "hoover") and its device class, less the words of
     places ("Kitchen Light" is not a kind of "kitchen") and words that say nothing."""
     words = set(KIND_NOUNS.get(device.domain, "").split())
-    words |= set(KIND_HINTS.get(device.domain, "").split())
     if device.device_class:
         words.add(device.device_class)
     words |= _words_of_names(device)
@@ -156,8 +159,13 @@ class Mentions:
         place_words = frozenset(
             w for names in place_names for name in names for w in normalize_name(name).split()
         )
-        said = {_stem(w) for w in normalize_name(text).split()} - place_words - _VERBS
-        kinds = frozenset(d.entity_id for d in chosen if said & kind_words(d, place_words))
+        heard = {_stem(w) for w in normalize_name(text).split()} - place_words
+        said = heard - _VERBS
+        kinds = frozenset(
+            d.entity_id
+            for d in chosen
+            if said & kind_words(d, place_words) or heard & _HINTS.get(d.domain, frozenset())
+        )
         called = frozenset(d.entity_id for d in chosen if said & name_words(d, place_words))
         nearby = frozenset(d.entity_id for d in chosen if area is not None and d.area == area)
         return cls(named, frozenset(areas), places, kinds, called, area, nearby)

@@ -99,6 +99,10 @@ def test_a_level_the_request_does_not_say_is_invented() -> None:
         ("turn on the fan in the bedroom", "fan.bedroom", "light.bedroom_lamp"),
         ("put the hoover on", "vacuum.robot", "switch.coffee_machine"),
         ("the heater in the lounge", "climate.living_room", "light.living_room_lamp"),
+        # words that speak of one kind alone, verbs among them
+        ("heat the bedroom", "climate.bedroom", "light.bedroom_lamp"),
+        ("make the living room louder", "media_player.living_room_tv", "light.living_room_lamp"),
+        ("a bit brighter in the office", "light.office_lamp", "switch.coffee_machine"),
     ],
 )
 def test_a_kind_the_request_names_is_not_answered_with_another(
