@@ -337,6 +337,21 @@ CONTRADICTED_BY = {
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
 
 
+def unsaid_mode(commands: Iterable[Command], text: str) -> bool:
+    """Whether a command sets a thermostat's mode the request never says ("the thermostat on"
+    answered with auto): a mode is a value like a number. "heating" says heat, "cooling"
+    cool, "automatic" auto."""
+    words = normalize_name(text).split()
+    for command in commands:
+        mode = command.data.get("hvac_mode") if command.action.endswith(".set_hvac_mode") else None
+        if not isinstance(mode, str):
+            continue
+        keys = [k for k in mode.split("_") if k != "only"]
+        if not any(w.startswith(k) for w in words for k in keys):
+            return True
+    return False
+
+
 def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     """Whether a word of ``text`` speaks against the action of one of ``commands`` (a word of
     the device's own names does not: "turn on the water feature light")."""

@@ -33,7 +33,14 @@ from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.text.fold import normalize_name
 from hub.tiers.base import TierResult
-from hub.tiers.grounding import DOMAIN_WORDS, Mentions, contradicts, invents, said_values
+from hub.tiers.grounding import (
+    DOMAIN_WORDS,
+    Mentions,
+    contradicts,
+    invents,
+    said_values,
+    unsaid_mode,
+)
 from hub.validator import validate
 
 log = logging.getLogger(__name__)
@@ -202,6 +209,7 @@ class LLMTier:
                 refused.add(line)
             elif (
                 invents(parsed, said)
+                or unsaid_mode(parsed, words)
                 or contradicts(parsed, words, registry)
                 or mentions.widens(parsed)
                 or mentions.strays(parsed)
@@ -305,12 +313,14 @@ def home_layout(registry: Registry, devices: Sequence[Device]) -> list[Device]:
 
 
 _LEVEL = re.compile(r"^(.*\bto) -?\d+(?:\.\d+)?(?:%|°| percent| degrees(?: celsius)?)?$")
+_MODE = re.compile(r"^(.* mode to) [a-z_]+$")
 
 
 def _any_level(line: str) -> str:
     """What a retry refuses for a doubted line: a level line ("set tv volume to 30") refuses
-    every level of its setting, or the model would only move to the next number."""
-    level = _LEVEL.match(line)
+    every level of its setting, or the model would only move to the next number; a mode line
+    every mode."""
+    level = _LEVEL.match(line) or _MODE.match(line)
     return f"{level.group(1)} *" if level else line
 
 

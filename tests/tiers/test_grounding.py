@@ -6,7 +6,7 @@ import pytest
 
 from hub.messages import Command
 from hub.registry import Area, Device, Registry
-from hub.tiers.grounding import Mentions, contradicts, invents, said_values
+from hub.tiers.grounding import Mentions, contradicts, invents, said_values, unsaid_mode
 
 
 def _on(*entity_ids: str) -> list[Command]:
@@ -302,3 +302,21 @@ def test_a_retry_chooses_among_this_room_s_devices_of_the_kind_when_none_is_name
     assert len(Mentions.find("make the living room louder", registry, area="bed").choices) == 3
     assert len(Mentions.find("make it louder", registry, area="hall").choices) == 3
     assert not Mentions.find("good morning", registry, area="bed").choices
+
+
+@pytest.mark.parametrize(
+    ("text", "mode", "unsaid"),
+    [
+        ("bedroom thermostat on", "auto", True),  # on is no mode
+        ("turn the heating on", "heat", False),
+        ("put the ac on cooling", "cool", False),
+        ("set the thermostat to automatic", "auto", False),
+        ("thermostat to heat and cool", "heat_cool", False),
+        ("just the fan please", "fan_only", False),
+    ],
+)
+def test_a_mode_the_request_never_says_is_the_model_s_own(
+    text: str, mode: str, unsaid: bool
+) -> None:
+    command = Command("climate.set_hvac_mode", ("climate.bedroom",), {"hvac_mode": mode})
+    assert unsaid_mode([command], text) is unsaid

@@ -428,3 +428,14 @@ def test_a_retry_after_an_invented_level_stays_with_the_kind_the_request_speaks_
     assert result is not None
     assert fake.only[1] is not None and "media_player.living_room_tv" in fake.only[1]
     assert not any(e.startswith("light.") for e in fake.only[1])
+
+
+def test_a_mode_the_request_never_says_is_asked_again_without_any_mode(
+    registry: Registry,
+) -> None:
+    fake = FakeLines()
+    fake.enqueue("set thermostat mode to auto")
+    fake.enqueue("turn on thermostat")
+    result = tier_with(fake).handle(Request("thermostat on"), registry)
+    assert result is not None and [c.action for c in result.commands] == ["climate.turn_on"]
+    assert "set thermostat mode to *" in fake.calls[1][2]
