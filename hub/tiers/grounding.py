@@ -62,14 +62,18 @@ KIND_NOUNS = {
 # Words that are not names of a kind but speak of one alone: "make it louder" is about a
 # media player, "brighter" about a light.
 KIND_HINTS = {
-    "light": "brighter dimmer brightness",
+    "light": "brighter dimmer brightness red green blue yellow orange purple pink colour color",
     "media_player": "louder quieter softer volume song track music mute unmute",
     "climate": "heat heating",
     "valve": "watering irrigate",
 }  # fmt: skip
 # Words of device names that say nothing of what the device is.
 _GENERIC_WORDS = """the a an of and in on at my our main big small little left right upper lower
-front back middle new old room one two three 1 2 3 4 all switch smart"""
+front back middle new old room one two three 1 2 3 4 all switch smart
+le la les l de du des d un une au aux en et sur dans el los las del al una y con
+der die das den dem ein eine im am zum zur von und mit auf het een van op il lo gli della di"""
+# (articles and prepositions of the languages homes are named in: "lumière de la cuisine"
+# is not called by every "de" and "la" of a French request)
 _GENERIC = frozenset(_GENERIC_WORDS.split())
 # Words of names that requests use as verbs ("water the garden" is not about the "water valve"
 # alone: the sprinkler waters it too).
@@ -199,7 +203,7 @@ class Mentions:
         kind, to others as well: "set the TV volume to 10" is not the whole living room's
         volume, nor is "the living room TV". A request that names a place may mean its group
         ("the living room lights")."""
-        named = self.devices | self.called
+        named = self.devices or self.called  # "rideau gauche" by its name, not every rideau
         if not named or (self.places and not self.called):
             return False
         touched = {e for command in commands for e in command.entity_ids}

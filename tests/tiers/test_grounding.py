@@ -320,3 +320,20 @@ def test_a_mode_the_request_never_says_is_the_model_s_own(
 ) -> None:
     command = Command("climate.set_hvac_mode", ("climate.bedroom",), {"hvac_mode": mode})
     assert unsaid_mode([command], text) is unsaid
+
+
+def test_a_home_named_in_french_is_called_by_its_words_not_its_articles() -> None:
+    registry = Registry(
+        areas=[Area("salon", "salon"), Area("cuisine", "cuisine"), Area("chambre", "chambre")],
+        devices=[Device("cover.left", "rideau gauche", "salon"),
+                 Device("cover.right", "rideau droit", "salon"),
+                 Device("cover.bed", "rideau de la chambre", "chambre"),
+                 Device("switch.kitchen", "interrupteur de la cuisine", "cuisine"),
+                 Device("light.ceiling", "lumière du plafond", "chambre")],
+    )  # fmt: skip
+    lamp = Mentions.find("allume la cuisine en rouge turn on kitchen red", registry)
+    assert "cover.bed" not in lamp.called  # not by "la"
+    assert not lamp.fits_kinds([Command("switch.turn_on", ("switch.kitchen",))])  # red: a light
+    left = Mentions.find("ferme le rideau gauche", registry)
+    assert left.widens([Command("cover.close_cover", ("cover.left", "cover.right"))])
+    assert not left.widens([Command("cover.close_cover", ("cover.left",))])
