@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hub.llm.looks import look_colour
 from hub.messages import Command
 from hub.registry import Device, Registry
 from hub.text.fold import names_any, normalize_name
@@ -344,9 +345,13 @@ _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADIC
 def unsaid_mode(commands: Iterable[Command], text: str) -> bool:
     """Whether a command sets a thermostat's mode the request never says ("the thermostat on"
     answered with auto): a mode is a value like a number. "heating" says heat, "cooling"
-    cool, "automatic" auto."""
+    cool, "automatic" auto. So is a light's colour the request neither says nor means by a
+    look ("like a sunset": orange)."""
     words = normalize_name(text).split()
     for command in commands:
+        colour = command.data.get("color_name")
+        if isinstance(colour, str) and colour not in words and colour != look_colour(text):
+            return True  # "brightness to the max" answered with white
         mode = command.data.get("hvac_mode") if command.action.endswith(".set_hvac_mode") else None
         if not isinstance(mode, str):
             continue

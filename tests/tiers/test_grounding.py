@@ -337,3 +337,18 @@ def test_a_home_named_in_french_is_called_by_its_words_not_its_articles() -> Non
     left = Mentions.find("ferme le rideau gauche", registry)
     assert left.widens([Command("cover.close_cover", ("cover.left", "cover.right"))])
     assert not left.widens([Command("cover.close_cover", ("cover.left",))])
+
+
+@pytest.mark.parametrize(
+    ("text", "colour", "unsaid"),
+    [
+        ("brightness to the max please", "white", True),
+        ("make the lamp red", "red", False),
+        ("make the lamp look like a sunset", "orange", False),  # a look means its colour
+    ],
+)
+def test_a_colour_the_request_never_says_is_the_model_s_own(
+    text: str, colour: str, unsaid: bool
+) -> None:
+    command = Command("light.turn_on", ("light.lamp",), {"color_name": colour})
+    assert unsaid_mode([command], text) is unsaid
