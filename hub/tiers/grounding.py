@@ -207,7 +207,7 @@ class Mentions:
         named = self.devices or self.called  # "rideau gauche" by its name, not every rideau
         if not named or (self.places and not self.called):
             return False
-        touched = {e for command in commands for e in command.entity_ids}
+        touched = _touched(commands)
         return bool(touched & named) and not touched <= named
 
     def strays(self, commands: Iterable[Command]) -> bool:
@@ -217,7 +217,7 @@ class Mentions:
         "all the lights", does not stray)."""
         if self.places or self.devices or self.called or not self.nearby:
             return False
-        touched = {e for command in commands for e in command.entity_ids}
+        touched = _touched(commands)
         if not touched or touched & self.nearby:
             return False
         here = {e.split(".")[0] for e in self.nearby if not self.kinds or e in self.kinds}
@@ -233,7 +233,7 @@ class Mentions:
         made in ("turn on the heating" said in the bedroom: the bedroom's thermostat). Such
         an answer is not doubted because the model wanted to write something the home has no
         line for (the kind-only retry, "the temperature" for "the thermostat")."""
-        touched = {e for command in commands for e in command.entity_ids}
+        touched = _touched(commands)
         if not touched:
             return False
 
@@ -311,6 +311,11 @@ def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
     return floors, areas
 
 
+def _touched(commands: Iterable[Command]) -> set[str]:
+    """The entity ids the commands act on."""
+    return {e for command in commands for e in command.entity_ids}
+
+
 def _area_of(registry: Registry, entity_id: str) -> str | None:
     device = registry.device(entity_id)
     return device.area if device is not None else None
@@ -342,11 +347,10 @@ CONTRADICTED_BY = {
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
 
 
-def unsaid_mode(commands: Iterable[Command], text: str) -> bool:
-    """Whether a command sets a thermostat's mode the request never says ("the thermostat on"
-    answered with auto): a mode is a value like a number. "heating" says heat, "cooling"
-    cool, "automatic" auto. So is a light's colour the request neither says nor means by a
-    look ("like a sunset": orange)."""
+def unsaid_choice(commands: Iterable[Command], text: str) -> bool:
+    """Whether a command sets a thermostat's mode or a light's colour the request never says,
+    a value like a number ("the thermostat on" answered with auto). "heating" says heat,
+    "cooling" cool, "automatic" auto; a look ("like a sunset") means its colour (orange)."""
     words = normalize_name(text).split()
     for command in commands:
         colour = command.data.get("color_name")

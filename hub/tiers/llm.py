@@ -39,7 +39,7 @@ from hub.tiers.grounding import (
     contradicts,
     invents,
     said_values,
-    unsaid_mode,
+    unsaid_choice,
 )
 from hub.validator import validate
 
@@ -209,7 +209,7 @@ class LLMTier:
                 refused.add(line)
             elif (
                 invents(parsed, said)
-                or unsaid_mode(parsed, words)
+                or unsaid_choice(parsed, words)
                 or contradicts(parsed, words, registry)
                 or mentions.widens(parsed)
                 or mentions.strays(parsed)

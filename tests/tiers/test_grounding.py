@@ -6,7 +6,7 @@ import pytest
 
 from hub.messages import Command
 from hub.registry import Area, Device, Registry
-from hub.tiers.grounding import Mentions, contradicts, invents, said_values, unsaid_mode
+from hub.tiers.grounding import Mentions, contradicts, invents, said_values, unsaid_choice
 
 
 def _on(*entity_ids: str) -> list[Command]:
@@ -319,7 +319,7 @@ def test_a_mode_the_request_never_says_is_the_model_s_own(
     text: str, mode: str, unsaid: bool
 ) -> None:
     command = Command("climate.set_hvac_mode", ("climate.bedroom",), {"hvac_mode": mode})
-    assert unsaid_mode([command], text) is unsaid
+    assert unsaid_choice([command], text) is unsaid
 
 
 def test_a_home_named_in_french_is_called_by_its_words_not_its_articles() -> None:
@@ -351,4 +351,4 @@ def test_a_colour_the_request_never_says_is_the_model_s_own(
     text: str, colour: str, unsaid: bool
 ) -> None:
     command = Command("light.turn_on", ("light.lamp",), {"color_name": colour})
-    assert unsaid_mode([command], text) is unsaid
+    assert unsaid_choice([command], text) is unsaid
