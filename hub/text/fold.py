@@ -8,7 +8,8 @@ belong to the letter (ガ is not カ) and a Hangul syllable is not taken apart.
 Built on it:
 
 - ``normalize_name``: the key a name or alias is looked up under: apostrophes dropped, other
-  punctuation as space: "Trader Joe's", "trader joes" and "TRADER JOE’S" are one name;
+  punctuation as space: "Trader Joe's", "trader joes" and "TRADER JOE’S" are one name; an
+  elided French or Italian article is a word of its own ("l'entrée": "l entree");
 - ``names_any``: whether a text names one of some names, as whole words.
 
 Two keys keep a fold of their own, because they are stored and must not change between versions:
@@ -27,6 +28,11 @@ from collections.abc import Iterable
 from hub.text.detect import is_cjk
 
 _APOSTROPHES = re.compile(r"['’`´]")
+# An elided article or pronoun before a vowel, in French and Italian: "l'entrée" is
+# "l entrée" ("la lampe de l'entrée" names the entrée), unlike "Joe's"
+_ELISION = re.compile(
+    r"\b(qu|dell|all|nell|sull|dall|[cdjlmnst])['’`´](?=[aeiouyhàâäéèêëîïôöùûü])", re.IGNORECASE
+)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
@@ -58,7 +64,7 @@ def strip_accents(text: str) -> str:
 
 def normalize_name(text: str) -> str:
     """The key under which a name or alias is looked up."""
-    return _words(fold(text))
+    return _words(fold(_ELISION.sub(r"\1 ", text)))
 
 
 def slugify(text: str) -> str:

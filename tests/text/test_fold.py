@@ -73,3 +73,13 @@ def test_slugify_makes_ids_as_it_always_did() -> None:
     # Ids are stored: Hangul and kana keep the decomposition earlier versions gave them.
     assert slugify("거실") == unicodedata.normalize("NFKD", "거실")
     assert slugify("ガレージ") == "カレーシ"
+
+
+def test_an_elided_article_is_a_word_of_its_own() -> None:
+    """ "la lampe de l'entrée" names the entrée; "Joe's" stays one word, and ids do not
+    change."""
+    assert normalize_name("lampe de l'entrée") == "lampe de l entree"
+    assert normalize_name("luce dell’ingresso") == "luce dell ingresso"
+    assert normalize_name("Trader Joe's") == "trader joes"
+    assert names_any("dans l'entrée", ["entrée"])
+    assert slugify("lampe de l'entrée") == "lampe_de_lentree"
