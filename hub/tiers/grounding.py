@@ -18,10 +18,12 @@ numbers a request says (digits, English number words, "half", "a quarter"); an e
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hub.llm.glossary import gloss
 from hub.llm.looks import look_colour
 from hub.messages import Command
 from hub.registry import Device, Registry
@@ -64,7 +66,7 @@ KIND_NOUNS = {
 # media player, "brighter" about a light.
 KIND_HINTS = {
     "light": "brighter dimmer brightness red green blue yellow orange purple pink colour color",
-    "media_player": "louder quieter softer volume song track music mute unmute",
+    "media_player": "louder quieter softer volume song track music episode mute unmute",
     "climate": "heat heating",
     "valve": "watering irrigate",
 }  # fmt: skip
@@ -72,7 +74,8 @@ KIND_HINTS = {
 _GENERIC_WORDS = """the a an of and in on at my our main big small little left right upper lower
 front back middle new old room one two three 1 2 3 4 all switch smart
 le la les l de du des d un une au aux en et sur dans el los las del al una y con
-der die das den dem ein eine im am zum zur von und mit auf het een van op il lo gli della di"""
+der die das den dem ein eine im am zum zur von und mit auf het een van op il lo gli della di
+dell nell sull dall"""
 # (articles and prepositions of the languages homes are named in: "lumière de la cuisine"
 # is not called by every "de" and "la" of a French request)
 _GENERIC = frozenset(_GENERIC_WORDS.split())
@@ -81,6 +84,14 @@ _GENERIC = frozenset(_GENERIC_WORDS.split())
 _VERB_WORDS = """water heat clean play start stop turn set make open close run brew cook wash dry
 charge cool warm feed mow"""
 _VERBS = frozenset(_VERB_WORDS.split())
+
+
+# Words of a request for the whole home (and the English of its gloss: "partout", "toutes")
+_WHOLE_HOME = frozenset("all every everywhere everything whole entire house home".split())  # noqa: SIM905
+
+
+# Domains whose entities belong to the whole home, not to a room
+_HOMEWIDE = frozenset({"scene", "script", "todo", "weather"})
 
 
 def _stem(word: str) -> str:
@@ -98,6 +109,14 @@ _GROUP_WORDS = frozenset(
 )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_group_word(word: str) -> bool:
+    """Whether a word of a name is, in the language it is in, one of those nouns: "lumière"
+    of "lumière du plafond" (light), "Lampe", "luces", "灯"; "plafond" is not."""
+    english = (gloss(word) or "").split()
+    return bool(english) and all(_stem(w) in _GROUP_WORDS for w in english)
+
+
 def _words_of_names(device: Device | None) -> set[str]:
     """Every word of the device's names, folded."""
     names = device.names if device is not None else ()
@@ -108,8 +127,8 @@ def name_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
     """The words of the device's own names that say which one it is ("coffee", "machine",
     "tv" of "Smart TV"; not "light" of "Desk Light"), less the words of places and words that
     say nothing."""
-    words = _words_of_names(device)
-    return frozenset(_stem(w) for w in words - place_words - _GENERIC) - _GROUP_WORDS
+    words = _words_of_names(device) - place_words - _GENERIC
+    return frozenset(_stem(w) for w in words if not _is_group_word(w)) - _GROUP_WORDS
 
 
 def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
@@ -138,6 +157,7 @@ class Mentions:
     called: frozenset[str] = frozenset()
     here: str | None = None  # the area the request was made in, named or not
     nearby: frozenset[str] = frozenset()  # the devices there
+    everywhere: bool = False  # the request speaks of the whole home ("all", "everywhere")
 
     def __bool__(self) -> bool:
         return bool(self.devices or self.areas)
@@ -173,7 +193,8 @@ class Mentions:
         )
         called = frozenset(d.entity_id for d in chosen if said & name_words(d, place_words))
         nearby = frozenset(d.entity_id for d in chosen if area is not None and d.area == area)
-        return cls(named, frozenset(areas), places, kinds, called, area, nearby)
+        everywhere = bool(heard & _WHOLE_HOME)
+        return cls(named, frozenset(areas), places, kinds, called, area, nearby, everywhere)
 
     @property
     def wanted(self) -> frozenset[str]:
@@ -212,16 +233,18 @@ class Mentions:
 
     def strays(self, commands: Iterable[Command]) -> bool:
         """Whether the commands go elsewhere when the request names no place and no device
-        and the room it was made in has a device of their kind: "play" said in the bedroom is
-        not the living room's sound system (an answer that takes in this room's devices too,
-        "all the lights", does not stray)."""
-        if self.places or self.devices or self.called or not self.nearby:
+        and was made in a room: "play" said in the bedroom is not the living room's sound
+        system, and "lights off" said in a room without lights is not the other rooms' nor
+        a TV in no room (as Home Assistant's satellites read it). An answer that takes in this
+        room's devices too ("all the lights") does not stray, nor a request for the whole
+        home ("everywhere"), nor a scene, a script or a list, which are in no room."""
+        if self.places or self.devices or self.called or self.here is None:
             return False
-        touched = _touched(commands)
+        touched = {e for e in _touched(commands) if e.split(".")[0] not in _HOMEWIDE}
         if not touched or touched & self.nearby:
             return False
         here = {e.split(".")[0] for e in self.nearby if not self.kinds or e in self.kinds}
-        return any(e.split(".")[0] in here for e in touched)
+        return any(e.split(".")[0] in here for e in touched) or not self.everywhere
 
     def pins(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the request leaves the commands no choice of device: they touch exactly
@@ -341,8 +364,10 @@ CONTRADICTED_BY = {
     "switch.turn_on": "open close shut lock unlock",
     "switch.turn_off": "open close shut lock unlock",
     # and a louder radio is not a radio switched on ("lauter": "turn up volume")
-    "media_player.turn_on": f"{_NOT_SWITCHED} louder quieter softer volume",
-    "media_player.turn_off": f"{_NOT_SWITCHED} louder quieter softer volume",
+    # nor a paused one switched off ("mets la TV en pause")
+    "media_player.turn_on": f"{_NOT_SWITCHED} louder quieter softer volume pause",
+    "media_player.turn_off": f"{_NOT_SWITCHED} louder quieter softer volume pause resume play "
+    "unpause continue",
 }  # fmt: skip
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
 
@@ -365,17 +390,40 @@ def unsaid_choice(commands: Iterable[Command], text: str) -> bool:
     return False
 
 
+# Words that are nouns too, and speak against nothing beside the verb: "unlock the lock"
+# ("déverrouille la serrure": "unlock lock")
+_NOUN_BESIDE = {"lock": "unlock"}
+
+
 def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     """Whether a word of ``text`` speaks against the action of one of ``commands`` (a word of
     the device's own names does not: "turn on the water feature light")."""
     words = frozenset(normalize_name(text).split())
     for command in commands:
         against = words & _CONTRADICTED.get(command.action, frozenset())
+        against -= {w for w in against if _NOUN_BESIDE.get(w) in words}
         for entity_id in command.entity_ids if against else ():
             against -= _words_of_names(registry.device(entity_id))
         if against:
             return True
     return False
+
+
+_COLOURS = frozenset("red green blue yellow orange purple pink white cyan magenta violet".split())  # noqa: SIM905
+_MEASURED = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|°|percent\b|per cent\b|degrees?\b)", re.I)
+
+
+def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
+    """Whether the commands leave out a setting the request says: a level ("à 50%",
+    "to 20 degrees") or a colour ("en rouge": red) when none of them sets anything ("allume
+    la lampe de chevet à 50%" answered with the lamp on, as it was)."""
+    commands = list(commands)
+    if not commands or any(command.data for command in commands):
+        return False
+    if _MEASURED.search(text):
+        return True
+    names = {w for c in commands for e in c.entity_ids for w in _words_of_names(registry.device(e))}
+    return bool((set(normalize_name(text).split()) & _COLOURS) - names)
 
 
 # Settings a person says as a number, and the scale they say it in (volume 0.3 is "30").

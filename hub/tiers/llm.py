@@ -37,6 +37,7 @@ from hub.tiers.grounding import (
     DOMAIN_WORDS,
     Mentions,
     contradicts,
+    ignores,
     invents,
     said_values,
     unsaid_choice,
@@ -188,9 +189,10 @@ class LLMTier:
         """The commands of the lines; the lines refused (outside the language or invalid);
         the doubtful lines (see hub.tiers.grounding): those that set a level to a number the
         request never says, those whose action a word of the request speaks against ("the
-        next song" answered with the previous track), those about no device of a kind the
+        next song" answered with the previous track), those that leave out a level or colour
+        it says ("à 50%" answered with the lamp on), those about no device of a kind the
         request names ("the fan" answered with a light), those about another room's device
-        when the request names none and this room has one ("play" said in the bedroom), and
+        when the request names none ("play" said in the bedroom), and
         the valid lines about nothing
         the request names, when no line is about something it names ("the telly" beside "the
         bedroom" is kept)."""
@@ -211,6 +213,7 @@ class LLMTier:
                 invents(parsed, said)
                 or unsaid_choice(parsed, words)
                 or contradicts(parsed, words, registry)
+                or ignores(parsed, words, registry)
                 or mentions.widens(parsed)
                 or mentions.strays(parsed)
             ):
@@ -222,7 +225,8 @@ class LLMTier:
         if invented:
             log.info(
                 "The model wrote %s, which the request speaks against (a number it never "
-                "says, an action, more devices than it names, another room's device)",
+                "says or one it leaves out, an action, more devices than it names, another "
+                "room's device)",
                 sorted(invented),
             )
         commands = [c for parsed in valid.values() for c in parsed]

@@ -6,7 +6,14 @@ import pytest
 
 from hub.messages import Command
 from hub.registry import Area, Device, Registry
-from hub.tiers.grounding import Mentions, contradicts, invents, said_values, unsaid_choice
+from hub.tiers.grounding import (
+    Mentions,
+    contradicts,
+    ignores,
+    invents,
+    said_values,
+    unsaid_choice,
+)
 
 
 def _on(*entity_ids: str) -> list[Command]:
@@ -256,6 +263,22 @@ def test_a_word_only_one_place_holds_names_it(text: str, areas: set[str]) -> Non
     assert Mentions.find(text, registry).areas == frozenset(areas)
 
 
+def test_a_lock_is_a_noun_beside_unlock() -> None:
+    registry = Registry(areas=[], devices=[Device("lock.front", "Aqara", None)])
+    unlock = [Command("lock.unlock", ("lock.front",))]
+    assert not contradicts(unlock, "déverrouille la serrure unlock lock", registry)
+    assert contradicts(unlock, "lock the door", registry)
+
+
+def test_extremes_in_other_languages_are_glossed_max_and_min() -> None:
+    from hub.llm.glossary import gloss
+
+    for text in ("brillo al máximo", "auf die niedrigste Stufe", "op z'n hoogst", "亮度调到最大"):
+        english = gloss(text)
+        assert english is not None
+        assert said_values(f"{text} {english}") is None, text
+
+
 def _living_and_bedroom() -> Registry:
     return Registry(
         areas=[Area("living", "Living Room"), Area("bed", "Bedroom"), Area("hall", "Hall")],
@@ -277,9 +300,57 @@ def test_an_answer_about_another_room_strays_when_this_room_has_such_a_device() 
     assert not lights.strays([Command("light.turn_off", ("light.bed", "light.living"))])
     named = Mentions.find("play in the living room", registry, area="bed")
     assert not named.strays([Command("media_player.media_play", ("media_player.speaker",))])
-    # said where no such device is, any room's may be meant
+
+
+def test_said_in_a_room_without_such_a_device_no_other_room_s_is_meant() -> None:
+    registry = _living_and_bedroom()
+    # as Home Assistant's satellites read it: "play" in the hall is about the hall
     nowhere = Mentions.find("play", registry, area="hall")
-    assert not nowhere.strays([Command("media_player.media_play", ("media_player.speaker",))])
+    assert nowhere.strays([Command("media_player.media_play", ("media_player.speaker",))])
+    # a device in no room is in no room ("pause" said in the hall, the TV nowhere)
+    roomless = Registry(
+        areas=[Area("hall", "Hall")],
+        devices=[Device("media_player.tv", "TV"), Device("light.hall", "Spots", "hall"),
+                 Device("scene.movie", "Movie night")],
+    )  # fmt: skip
+    pause = Mentions.find("pause", roomless, area="hall")
+    assert pause.strays([Command("media_player.media_pause", ("media_player.tv",))])
+    # the TV by name, the whole home, a scene: not strays
+    tv = Mentions.find("pause the tv", roomless, area="hall")
+    assert not tv.strays([Command("media_player.media_pause", ("media_player.tv",))])
+    movie = Mentions.find("movie time", roomless, area="hall")
+    assert not movie.strays([Command("scene.turn_on", ("scene.movie",))])
+    # the hall has no lights of its own: "lights off" there is no room's, "all the lights"
+    # (or "partout", glossed "everywhere") is every room's
+    dark = Registry(
+        areas=[Area("living", "Living Room"), Area("bed", "Bedroom"), Area("hall", "Hall")],
+        devices=[Device("light.bed", "Ceiling", "bed"), Device("light.living", "Lamp", "living"),
+                 Device("switch.hall", "Fan plug", "hall")],
+    )  # fmt: skip
+    both = [Command("light.turn_off", ("light.bed", "light.living"))]
+    assert Mentions.find("lights off", dark, area="hall").strays(both)
+    assert not Mentions.find("turn off all the lights", dark, area="hall").strays(both)
+    partout = Mentions.find("éteins les lumières partout turn off lights everywhere", dark, "hall")
+    assert not partout.strays(both)
+
+
+def test_a_kind_s_word_in_another_language_is_not_a_device_s_own_name() -> None:
+    """ "lumière" of "lumière du plafond" is French for light: "les lumières" are every
+    light, not that one; "plafond" (ceiling) is its own word."""
+    registry = Registry(
+        areas=[Area("bed", "chambre"), Area("hall", "entrée")],
+        devices=[Device("light.ceiling", "lumière du plafond", "bed"),
+                 Device("light.bedside", "lampe de chevet", "bed"),
+                 Device("light.hall", "lampe de l'entrée", "hall")],
+    )  # fmt: skip
+    lights = Mentions.find("éteins les lumières turn off lights", registry)
+    assert lights.called == frozenset()
+    assert lights.kinds == {"light.ceiling", "light.bedside", "light.hall"}
+    ceiling = Mentions.find("allume le plafond", registry)
+    assert ceiling.called == {"light.ceiling"}
+    # "l'entrée" is the place, not a word "lentree" only the hall lamp's name holds
+    hall = Mentions.find("reprends la musique dans l'entrée", registry)
+    assert hall.areas == {"hall"} and hall.called == frozenset()
 
 
 def test_the_living_room_tv_is_not_the_living_room_s_every_player() -> None:
@@ -352,3 +423,15 @@ def test_a_colour_the_request_never_says_is_the_model_s_own(
 ) -> None:
     command = Command("light.turn_on", ("light.lamp",), {"color_name": colour})
     assert unsaid_choice([command], text) is unsaid
+
+
+def test_an_answer_that_leaves_out_the_level_or_colour_said_is_doubted() -> None:
+    registry = Registry(areas=[], devices=[Device("light.red", "Red Lamp"), Device("light.b", "B")])
+    on = [Command("light.turn_on", ("light.b",))]
+    assert ignores(on, "allume la lampe b à 50% turn on light b to 50 %", registry)
+    assert ignores(on, "turn lamp b on in green", registry)
+    assert not ignores(on, "turn on lamp b", registry)
+    assert not ignores([Command("light.turn_on", ("light.b",), {"brightness_pct": 50})],
+                       "lamp b to 50%", registry)  # fmt: skip
+    # a colour of the device's own name is no setting
+    assert not ignores([Command("light.turn_on", ("light.red",))], "turn on the red lamp", registry)
