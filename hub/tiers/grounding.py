@@ -234,17 +234,20 @@ class Mentions:
     def strays(self, commands: Iterable[Command]) -> bool:
         """Whether the commands go elsewhere when the request names no place and no device
         and was made in a room: "play" said in the bedroom is not the living room's sound
-        system, and "lights off" said in a room without lights is not the other rooms' nor
-        a TV in no room (as Home Assistant's satellites read it). An answer that takes in this
-        room's devices too ("all the lights") does not stray, nor a request for the whole
-        home ("everywhere"), nor a scene, a script or a list, which are in no room."""
+        system, "lights off" is this room's lights, not the home's, and said in a room
+        without lights it is not the other rooms' nor a TV in no room (as Home Assistant's
+        satellites read it). A request for the whole home ("all the lights", "everywhere")
+        may reach every room, taking in this one's devices of the kind; scenes, scripts and
+        lists are in no room."""
         if self.places or self.devices or self.called or self.here is None:
             return False
         touched = {e for e in _touched(commands) if e.split(".")[0] not in _HOMEWIDE}
+        if not touched <= self.nearby and not self.everywhere:
+            return True
         if not touched or touched & self.nearby:
             return False
         here = {e.split(".")[0] for e in self.nearby if not self.kinds or e in self.kinds}
-        return any(e.split(".")[0] in here for e in touched) or not self.everywhere
+        return any(e.split(".")[0] in here for e in touched)
 
     def pins(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the request leaves the commands no choice of device: they touch exactly
@@ -455,6 +458,30 @@ def said_values(text: str) -> frozenset[float] | None:
     for match in _WORD.finditer(text):
         values.add(float(_WORDS[spoken_key(match.group(1))]))
     return frozenset(values)
+
+
+_HIGHEST = re.compile(r"\b(max|maximum|highest|full|fully|all the way|most)\b", re.I)
+_LOWEST = re.compile(r"\b(min|minimum|lowest|least)\b", re.I)
+_PERCENT = {"brightness_pct": 1, "volume_level": 100, "position": 1, "percentage": 1}
+
+
+def misses_extreme(commands: Iterable[Command], text: str) -> bool:
+    """Whether a command answers an extreme the request says ("brillo al máximo": max) with
+    a step ("brighten by 20%") or with a level at the other end ("mínimo brillo" answered
+    with 100%)."""
+    highest, lowest = bool(_HIGHEST.search(text)), bool(_LOWEST.search(text))
+    if highest == lowest:
+        return False
+    for command in commands:
+        if any("step" in key for key in command.data):
+            return True
+        for key, scale in _PERCENT.items():
+            value = command.data.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if (value * scale < 50) if highest else (value * scale > 50):
+                return True
+    return False
 
 
 def invents(commands: Iterable[Command], said: frozenset[float] | None) -> bool:

@@ -39,6 +39,7 @@ from hub.tiers.grounding import (
     contradicts,
     ignores,
     invents,
+    misses_extreme,
     said_values,
     unsaid_choice,
 )
@@ -214,6 +215,7 @@ class LLMTier:
                 or unsaid_choice(parsed, words)
                 or contradicts(parsed, words, registry)
                 or ignores(parsed, words, registry)
+                or misses_extreme(parsed, words)
                 or mentions.widens(parsed)
                 or mentions.strays(parsed)
             ):

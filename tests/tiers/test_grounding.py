@@ -11,6 +11,7 @@ from hub.tiers.grounding import (
     contradicts,
     ignores,
     invents,
+    misses_extreme,
     said_values,
     unsaid_choice,
 )
@@ -296,7 +297,7 @@ def test_an_answer_about_another_room_strays_when_this_room_has_such_a_device() 
     assert play.strays([Command("media_player.media_play", ("media_player.speaker",))])
     assert not play.strays([Command("media_player.media_play", ("media_player.bed_speaker",))])
     # all the lights take in this room's too; a named device or place is the person's choice
-    lights = Mentions.find("lights off", registry, area="bed")
+    lights = Mentions.find("all lights off", registry, area="bed")
     assert not lights.strays([Command("light.turn_off", ("light.bed", "light.living"))])
     named = Mentions.find("play in the living room", registry, area="bed")
     assert not named.strays([Command("media_player.media_play", ("media_player.speaker",))])
@@ -435,3 +436,27 @@ def test_an_answer_that_leaves_out_the_level_or_colour_said_is_doubted() -> None
                        "lamp b to 50%", registry)  # fmt: skip
     # a colour of the device's own name is no setting
     assert not ignores([Command("light.turn_on", ("light.red",))], "turn on the red lamp", registry)
+
+
+def test_an_extreme_is_not_a_step_nor_the_other_end() -> None:
+    lamp = ("light.lamp",)
+    said = "brillo al máximo brightness max"
+    assert misses_extreme([Command("light.turn_on", lamp, {"brightness_step_pct": 20})], said)
+    assert misses_extreme([Command("light.turn_on", lamp, {"brightness_pct": 1})], said)
+    assert not misses_extreme([Command("light.turn_on", lamp, {"brightness_pct": 100})], said)
+    lowest = "dormitorio mínimo brillo bedroom min brightness"
+    assert misses_extreme([Command("light.turn_on", lamp, {"brightness_pct": 100})], lowest)
+    assert not misses_extreme([Command("light.turn_on", lamp, {"brightness_pct": 1})], lowest)
+    # a thermostat's "max" is no percentage
+    heat = [Command("climate.set_temperature", ("climate.x",), {"temperature": 30})]
+    assert not misses_extreme(heat, "heating to the max")
+
+
+def test_lights_off_said_in_a_room_is_that_room_s_lights() -> None:
+    registry = _living_and_bedroom()
+    every = [Command("light.turn_off", ("light.bed", "light.living", "light.hall"))]
+    assert Mentions.find("lights off", registry, area="bed").strays(every)
+    assert not Mentions.find("all the lights off", registry, area="bed").strays(every)
+    assert not Mentions.find("lights off", registry, area="bed").strays(
+        [Command("light.turn_off", ("light.bed",))]
+    )
