@@ -33,9 +33,8 @@ from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.text.fold import normalize_name
 from hub.tiers.base import TierResult
-from hub.tiers.grounding import (
-    DOMAIN_WORDS,
-    Mentions,
+from hub.tiers.grounding import DOMAIN_WORDS, Mentions
+from hub.tiers.said import (
     contradicts,
     ignores,
     invents,

@@ -6,15 +6,7 @@ import pytest
 
 from hub.messages import Command
 from hub.registry import Area, Device, Registry
-from hub.tiers.grounding import (
-    Mentions,
-    contradicts,
-    ignores,
-    invents,
-    misses_extreme,
-    said_values,
-    unsaid_choice,
-)
+from hub.tiers.grounding import Mentions
 
 
 def _on(*entity_ids: str) -> list[Command]:
@@ -65,38 +57,6 @@ def test_where_it_was_said_counts_only_beside_another_name(registry: Registry) -
 def test_a_device_with_no_place_is_never_held_against_a_line(registry: Registry) -> None:
     mentions = Mentions.find("movie time in the garden", registry)
     assert mentions.grounds([Command("scene.turn_on", ("scene.movie_night",))], registry)
-
-
-@pytest.mark.parametrize(
-    ("text", "values"),
-    [
-        ("dim the kitchen to 30%", {30}),
-        ("set the heat to 21.5 degrees", {21.5}),
-        ("twenty-five percent, or forty two", {25, 42}),
-        ("put the blinds at a quarter", {25}),
-        ("open them halfway", {50}),
-        ("three quarters open", {75}),
-        ("ninety-nine or Ninety nine", {99}),
-        ("one two three four", {1, 2, 3, 4}),  # a word after a small number is its own
-        ("half one", {50, 1}),  # only tens take a unit after them
-        ("turn the telly down", set()),
-        ("bedroom lamp to maximum brightness", None),  # an extreme: any value may be meant
-        ("set the brightness to the lowest", None),
-    ],
-)
-def test_the_numbers_a_request_says(text: str, values: set[float] | None) -> None:
-    said = said_values(text)
-    assert (None if said is None else set(said)) == values
-
-
-def test_a_level_the_request_does_not_say_is_invented() -> None:
-    volume = [Command("media_player.volume_set", ("media_player.tv",), {"volume_level": 0.3})]
-    assert invents(volume, frozenset())
-    assert not invents(volume, frozenset({30.0}))
-    assert not invents(volume, None)
-    step = [Command("light.turn_on", ("light.a",), {"brightness_step_pct": -20})]
-    assert not invents(step, frozenset())  # a step is no level
-    assert not invents(_on("light.a"), frozenset())
 
 
 @pytest.mark.parametrize(
@@ -187,21 +147,6 @@ def test_a_device_called_by_its_own_word_is_not_its_whole_kind() -> None:
     assert mentions.pins([Command("media_player.media_pause", ("media_player.tv",))], registry)
 
 
-def test_unbolting_is_never_locking(registry: Registry) -> None:
-    lock = [Command("lock.lock", ("lock.back_door",))]
-    unlock = [Command("lock.unlock", ("lock.back_door",))]
-    assert contradicts(lock, "unbolt the kitchen door", registry)
-    assert not contradicts(unlock, "unbolt the kitchen door", registry)
-    assert contradicts(unlock, "bolt the back door", registry)
-
-
-def test_louder_is_never_switching_on(registry: Registry) -> None:
-    on = [Command("media_player.turn_on", ("media_player.kitchen_speaker",))]
-    assert contradicts(on, "make the kitchen speaker louder", registry)
-    assert contradicts(on, "Dreh das Radio mal lauter turn up volume", registry)  # the gloss
-    assert not contradicts(on, "switch the kitchen speaker on", registry)
-
-
 def _three_bedrooms() -> Registry:
     return Registry(
         areas=[Area("bedroom", "Bedroom"), Area("guest", "Guest Bedroom"),
@@ -262,22 +207,6 @@ def test_a_word_only_one_place_holds_names_it(text: str, areas: set[str]) -> Non
                Area("guest_house", "Guest House"), Area("garden", "Front Garden")],
     )  # fmt: skip
     assert Mentions.find(text, registry).areas == frozenset(areas)
-
-
-def test_a_lock_is_a_noun_beside_unlock() -> None:
-    registry = Registry(areas=[], devices=[Device("lock.front", "Aqara", None)])
-    unlock = [Command("lock.unlock", ("lock.front",))]
-    assert not contradicts(unlock, "déverrouille la serrure unlock lock", registry)
-    assert contradicts(unlock, "lock the door", registry)
-
-
-def test_extremes_in_other_languages_are_glossed_max_and_min() -> None:
-    from hub.llm.glossary import gloss
-
-    for text in ("brillo al máximo", "auf die niedrigste Stufe", "op z'n hoogst", "亮度调到最大"):
-        english = gloss(text)
-        assert english is not None
-        assert said_values(f"{text} {english}") is None, text
 
 
 def _living_and_bedroom() -> Registry:
@@ -376,24 +305,6 @@ def test_a_retry_chooses_among_this_room_s_devices_of_the_kind_when_none_is_name
     assert not Mentions.find("good morning", registry, area="bed").choices
 
 
-@pytest.mark.parametrize(
-    ("text", "mode", "unsaid"),
-    [
-        ("bedroom thermostat on", "auto", True),  # on is no mode
-        ("turn the heating on", "heat", False),
-        ("put the ac on cooling", "cool", False),
-        ("set the thermostat to automatic", "auto", False),
-        ("thermostat to heat and cool", "heat_cool", False),
-        ("just the fan please", "fan_only", False),
-    ],
-)
-def test_a_mode_the_request_never_says_is_the_model_s_own(
-    text: str, mode: str, unsaid: bool
-) -> None:
-    command = Command("climate.set_hvac_mode", ("climate.bedroom",), {"hvac_mode": mode})
-    assert unsaid_choice([command], text) is unsaid
-
-
 def test_a_home_named_in_french_is_called_by_its_words_not_its_articles() -> None:
     registry = Registry(
         areas=[Area("salon", "salon"), Area("cuisine", "cuisine"), Area("chambre", "chambre")],
@@ -409,47 +320,6 @@ def test_a_home_named_in_french_is_called_by_its_words_not_its_articles() -> Non
     left = Mentions.find("ferme le rideau gauche", registry)
     assert left.widens([Command("cover.close_cover", ("cover.left", "cover.right"))])
     assert not left.widens([Command("cover.close_cover", ("cover.left",))])
-
-
-@pytest.mark.parametrize(
-    ("text", "colour", "unsaid"),
-    [
-        ("brightness to the max please", "white", True),
-        ("make the lamp red", "red", False),
-        ("make the lamp look like a sunset", "orange", False),  # a look means its colour
-    ],
-)
-def test_a_colour_the_request_never_says_is_the_model_s_own(
-    text: str, colour: str, unsaid: bool
-) -> None:
-    command = Command("light.turn_on", ("light.lamp",), {"color_name": colour})
-    assert unsaid_choice([command], text) is unsaid
-
-
-def test_an_answer_that_leaves_out_the_level_or_colour_said_is_doubted() -> None:
-    registry = Registry(areas=[], devices=[Device("light.red", "Red Lamp"), Device("light.b", "B")])
-    on = [Command("light.turn_on", ("light.b",))]
-    assert ignores(on, "allume la lampe b à 50% turn on light b to 50 %", registry)
-    assert ignores(on, "turn lamp b on in green", registry)
-    assert not ignores(on, "turn on lamp b", registry)
-    assert not ignores([Command("light.turn_on", ("light.b",), {"brightness_pct": 50})],
-                       "lamp b to 50%", registry)  # fmt: skip
-    # a colour of the device's own name is no setting
-    assert not ignores([Command("light.turn_on", ("light.red",))], "turn on the red lamp", registry)
-
-
-def test_an_extreme_is_not_a_step_nor_the_other_end() -> None:
-    lamp = ("light.lamp",)
-    said = "brillo al máximo brightness max"
-    assert misses_extreme([Command("light.turn_on", lamp, {"brightness_step_pct": 20})], said)
-    assert misses_extreme([Command("light.turn_on", lamp, {"brightness_pct": 1})], said)
-    assert not misses_extreme([Command("light.turn_on", lamp, {"brightness_pct": 100})], said)
-    lowest = "dormitorio mínimo brillo bedroom min brightness"
-    assert misses_extreme([Command("light.turn_on", lamp, {"brightness_pct": 100})], lowest)
-    assert not misses_extreme([Command("light.turn_on", lamp, {"brightness_pct": 1})], lowest)
-    # a thermostat's "max" is no percentage
-    heat = [Command("climate.set_temperature", ("climate.x",), {"temperature": 30})]
-    assert not misses_extreme(heat, "heating to the max")
 
 
 def test_lights_off_said_in_a_room_is_that_room_s_lights() -> None:

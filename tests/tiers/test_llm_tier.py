@@ -359,7 +359,7 @@ def test_an_action_the_request_speaks_against_is_never_acted_on(
 
 
 def test_a_word_of_the_devices_own_name_is_no_contradiction() -> None:
-    from hub.tiers.grounding import contradicts
+    from hub.tiers.said import contradicts
 
     registry = Registry(
         devices=[

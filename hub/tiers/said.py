@@ -1,0 +1,173 @@
+"""What a request says of actions and values, against what a line the model wrote does.
+
+A line that sets a level ("set TV volume to 30") when the request says no such number ("turn
+the telly down") is a number the model made up. ``said_values`` reads the numbers a request
+says (digits, English number words, "half", "a quarter"); an extreme ("max", "the lowest") may
+mean any value, so it lets every value through, though not a step nor the other end
+(``misses_extreme``). A line that leaves out a level or a colour the request says
+(``ignores``), that sets a mode or colour it never says (``unsaid_choice``) or whose action a
+word of it speaks against (``contradicts``: "the next song" is never the previous track) is
+doubted too. Requests in other languages are read with their English gloss beside them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from hub.llm.looks import look_colour
+from hub.messages import Command
+from hub.registry import Registry
+from hub.text.fold import normalize_name
+from hub.text.numbers import number_words, spoken_key, words_pattern
+from hub.tiers.grounding import words_of_names
+
+_NOT_SWITCHED = "open close shut lock unlock water watering irrigate hoover vacuum"
+# Words of a request that an action contradicts: "play the next song" is never the previous
+# track, "skip back" never the next one. A line whose action a word of the request speaks
+# against is doubted (asked about, never acted on).
+CONTRADICTED_BY = {
+    "media_player.media_next_track": "previous back last before rewind continue again resume",
+    "media_player.media_previous_track": "next forward ahead continue resume",
+    "media_player.media_play": "next previous pause",
+    "media_player.media_pause": "resume unpause continue next previous",
+    "media_player.volume_up": "down quieter lower softer decrease reduce",
+    "media_player.volume_down": "up louder raise increase",
+    "vacuum.start": "return base dock",
+    "lock.lock": "unlock unbolt unlatch",
+    "lock.unlock": "lock bolt latch secure",
+    # what lights, switches and speakers never do: "open up the garage", "water the garden"
+    "light.turn_on": _NOT_SWITCHED,
+    "light.turn_off": _NOT_SWITCHED,
+    "switch.turn_on": "open close shut lock unlock",
+    "switch.turn_off": "open close shut lock unlock",
+    # and a louder radio is not a radio switched on ("lauter": "turn up volume")
+    # nor a paused one switched off ("mets la TV en pause")
+    "media_player.turn_on": f"{_NOT_SWITCHED} louder quieter softer volume pause",
+    "media_player.turn_off": f"{_NOT_SWITCHED} louder quieter softer volume pause resume play "
+    "unpause continue",
+}  # fmt: skip
+_CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
+
+
+def unsaid_choice(commands: Iterable[Command], text: str) -> bool:
+    """Whether a command sets a thermostat's mode or a light's colour the request never says,
+    a value like a number ("the thermostat on" answered with auto). "heating" says heat,
+    "cooling" cool, "automatic" auto; a look ("like a sunset") means its colour (orange)."""
+    words = normalize_name(text).split()
+    for command in commands:
+        colour = command.data.get("color_name")
+        if isinstance(colour, str) and colour not in words and colour != look_colour(text):
+            return True  # "brightness to the max" answered with white
+        mode = command.data.get("hvac_mode") if command.action.endswith(".set_hvac_mode") else None
+        if not isinstance(mode, str):
+            continue
+        keys = [k for k in mode.split("_") if k != "only"]
+        if not any(w.startswith(k) for w in words for k in keys):
+            return True
+    return False
+
+
+# Words that are nouns too, and speak against nothing beside the verb: "unlock the lock"
+# ("déverrouille la serrure": "unlock lock")
+_NOUN_BESIDE = {"lock": "unlock"}
+
+
+def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> bool:
+    """Whether a word of ``text`` speaks against the action of one of ``commands`` (a word of
+    the device's own names does not: "turn on the water feature light")."""
+    words = frozenset(normalize_name(text).split())
+    for command in commands:
+        against = words & _CONTRADICTED.get(command.action, frozenset())
+        against -= {w for w in against if _NOUN_BESIDE.get(w) in words}
+        for entity_id in command.entity_ids if against else ():
+            against -= words_of_names(registry.device(entity_id))
+        if against:
+            return True
+    return False
+
+
+_COLOURS = frozenset("red green blue yellow orange purple pink white cyan magenta violet".split())  # noqa: SIM905
+_MEASURED = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|°|percent\b|per cent\b|degrees?\b)", re.I)
+
+
+def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
+    """Whether the commands leave out a setting the request says: a level ("à 50%",
+    "to 20 degrees") or a colour ("en rouge": red) when none of them sets anything ("allume
+    la lampe de chevet à 50%" answered with the lamp on, as it was)."""
+    commands = list(commands)
+    if not commands or any(command.data for command in commands):
+        return False
+    if _MEASURED.search(text):
+        return True
+    names = {w for c in commands for e in c.entity_ids for w in words_of_names(registry.device(e))}
+    return bool((set(normalize_name(text).split()) & _COLOURS) - names)
+
+
+# Settings a person says as a number, and the scale they say it in (volume 0.3 is "30").
+SETTINGS = {
+    "brightness_pct": 1, "volume_level": 100, "temperature": 1, "position": 1, "percentage": 1,
+}  # fmt: skip
+_EXTREME = re.compile(
+    r"\b(max|maximum|highest|full|fully|all the way|min|minimum|lowest|least|most)\b", re.I
+)
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+# English number words, "zero" to "ninety-nine" ("twenty one" too), and the words of
+# fractions and of a bare "hundred" that are not numbers in the spell-out rules.
+_SPOKEN = number_words("en", range(100))
+_FRACTIONS = {"hundred": 100, "half": 50, "halfway": 50, "quarter": 25, "three quarters": 75}
+_WORDS = {**_SPOKEN, **_FRACTIONS}
+_WORD = re.compile(
+    r"\b(three quarters|"
+    + words_pattern([*_SPOKEN, "hundred", "half", "halfway", "quarter"])
+    + r")\b",
+    re.I,
+)
+
+
+def said_values(text: str) -> frozenset[float] | None:
+    """The numbers ``text`` says; None when it names an extreme (any value may be meant)."""
+    if _EXTREME.search(text):
+        return None
+    values = {float(m.group(0).replace(",", ".")) for m in _DIGITS.finditer(text)}
+    for match in _WORD.finditer(text):
+        values.add(float(_WORDS[spoken_key(match.group(1))]))
+    return frozenset(values)
+
+
+_HIGHEST = re.compile(r"\b(max|maximum|highest|full|fully|all the way|most)\b", re.I)
+_LOWEST = re.compile(r"\b(min|minimum|lowest|least)\b", re.I)
+_PERCENT = {"brightness_pct": 1, "volume_level": 100, "position": 1, "percentage": 1}
+
+
+def misses_extreme(commands: Iterable[Command], text: str) -> bool:
+    """Whether a command answers an extreme the request says ("brillo al máximo": max) with
+    a step ("brighten by 20%") or with a level at the other end ("mínimo brillo" answered
+    with 100%)."""
+    highest, lowest = bool(_HIGHEST.search(text)), bool(_LOWEST.search(text))
+    if highest == lowest:
+        return False
+    for command in commands:
+        if any("step" in key for key in command.data):
+            return True
+        for key, scale in _PERCENT.items():
+            value = command.data.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if (value * scale < 50) if highest else (value * scale > 50):
+                return True
+    return False
+
+
+def invents(commands: Iterable[Command], said: frozenset[float] | None) -> bool:
+    """Whether a command sets a level to a number the request did not say."""
+    if said is None:
+        return False
+    for command in commands:
+        for key, scale in SETTINGS.items():
+            value = command.data.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if not any(abs(value * scale - s) <= 0.5 for s in said):
+                return True
+    return False
