@@ -160,7 +160,12 @@ def best_match(text: str, languages: Iterable[str] | None = None) -> Match | Non
         if glossary.by_characters and code not in scripts:
             continue
         candidates.append(read(glossary, text))
-    best = max(candidates, key=lambda m: (m.score, m.content), default=None)
+    # a tie goes to the likelier language of the script: Han alone is Chinese before Japanese
+    # ("上一曲" is the previous track, not the Japanese 曲, music)
+    rank = {code: -i for i, code in enumerate(scripts)}
+    best = max(
+        candidates, key=lambda m: (m.score, m.content, rank.get(m.language, 0)), default=None
+    )
     if best is None or best.content - best.english < 1:
         return None
     if not scripts and best.score <= _english_words(text, best.language):

@@ -201,3 +201,26 @@ def test_a_remote_style_backend_is_sent_the_gloss_with_the_same_prefix() -> None
         "apaga las luces del dormitorio\n(in English: turn off lights bedroom)"
     )
     assert english[-1]["content"] == "switch off the bedroom lights"
+
+
+def test_han_alone_is_read_as_chinese_before_japanese() -> None:
+    """上一曲 (the previous track) is not the Japanese 曲 (music); kana make it Japanese."""
+    assert gloss("TV上一曲") == "tv previous track"
+    assert gloss("電気を消して") == "lights turn off"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("schalte den Ventilator im Wohnzimmer ab", {"fan", "off"}),
+        ("Haustür entsperren", {"unlock"}),
+        ("Wiederhole den letzten Titel auf TV", {"again", "previous"}),
+        ("vuelve a última pista en TV", {"back", "previous"}),
+        ("maak voordeur ontgrendeld", {"unlock"}),
+        ("alle lampen uit doen in deze ruimte", {"all", "here"}),
+        ("dormitorio mínimo brillo", {"min"}),
+    ],
+)
+def test_words_that_speak_of_direction_and_extremes(text: str, words: set[str]) -> None:
+    english = gloss(text) or ""
+    assert words <= set(english.split()), english
