@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from hub.text.detect import is_cjk
+from hub.text.detect import is_cjk, is_unspaced
 
 _APOSTROPHES = re.compile(r"['’`´]")
 # An elided article or pronoun before a vowel, in French and Italian: "l'entrée" is
@@ -77,9 +77,17 @@ def slugify(text: str) -> str:
 
 
 def names_any(text: str, names: Iterable[str]) -> bool:
-    """Whether ``text`` contains one of ``names`` as whole words (after normalize_name)."""
+    """Whether ``text`` contains one of ``names`` as whole words (after normalize_name); a
+    name in a script written without spaces (Chinese, Japanese) anywhere in it: "打开厨房的
+    风扇" names the 厨房."""
     words = f" {normalize_name(text)} "
-    return any(f" {key} " in words for key in map(normalize_name, names) if key)
+    return any(holds(words, key) for key in map(normalize_name, names) if key)
+
+
+def holds(words: str, key: str) -> bool:
+    """Whether the space-padded ``words`` hold the name ``key``: as whole words, or, for a
+    name in a script written without spaces, anywhere."""
+    return f" {key} " in words or (is_unspaced(key) and key in words)
 
 
 def _words(folded: str) -> str:

@@ -83,3 +83,8 @@ def test_an_elided_article_is_a_word_of_its_own() -> None:
     assert normalize_name("Trader Joe's") == "trader joes"
     assert names_any("dans l'entrée", ["entrée"])
     assert slugify("lampe de l'entrée") == "lampe_de_lentree"
+
+
+def test_a_name_in_an_unspaced_script_is_found_inside_the_request() -> None:
+    assert names_any("打开厨房的风扇", ["厨房"])
+    assert not names_any("turn on the kitchenette", ["kitchen"])
