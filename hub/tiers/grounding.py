@@ -15,13 +15,14 @@ mention, so it is never held against a line. What the request says of actions an
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hub.llm.glossary import gloss
 from hub.messages import Command
 from hub.registry import Device, Registry
-from hub.text.fold import names_any, normalize_name
+from hub.text.fold import holds, names_any, normalize_name
 
 # Words that point at a domain, for choosing candidates in large homes.
 DOMAIN_WORDS = {
@@ -83,6 +84,8 @@ _VERBS = frozenset(_VERB_WORDS.split())
 _WHOLE_HOME = frozenset("all every everywhere everything whole entire house home".split())  # noqa: SIM905
 
 
+# Words of a request for the room it is said in ("alle lampen uit in deze ruimte": "here")
+HERE_WORDS = re.compile(r"\b(here|this room|the room|my room|our room)\b", re.IGNORECASE)
 # Domains whose entities belong to the whole home, not to a room
 _HOMEWIDE = frozenset({"scene", "script", "todo", "weather"})
 
@@ -186,7 +189,7 @@ class Mentions:
         )
         called = frozenset(d.entity_id for d in chosen if said & name_words(d, place_words))
         nearby = frozenset(d.entity_id for d in chosen if area is not None and d.area == area)
-        everywhere = bool(heard & _WHOLE_HOME)
+        everywhere = bool(heard & _WHOLE_HOME) and not HERE_WORDS.search(text)
         return cls(named, frozenset(areas), places, kinds, called, area, nearby, everywhere)
 
     @property
@@ -312,8 +315,8 @@ def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
     floors: set[str] = set()
     areas: set[str] = set()
     for key in sorted((k for k in keys if k), key=len, reverse=True):
-        if f" {key} " in words:
-            words = words.replace(f" {key} ", " \0 ")
+        if holds(words, key):
+            words = words.replace(f" {key} ", " \0 ").replace(key, " \0 ")
             for is_floor, place in keys[key]:
                 (floors if is_floor else areas).add(place)
     # a word of one place's name alone, and of no other's: "the porch" is the Wrap-Around

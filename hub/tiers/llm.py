@@ -33,11 +33,12 @@ from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.text.fold import normalize_name
 from hub.tiers.base import TierResult
-from hub.tiers.grounding import DOMAIN_WORDS, Mentions
+from hub.tiers.grounding import DOMAIN_WORDS, HERE_WORDS, Mentions
 from hub.tiers.said import (
     contradicts,
     ignores,
     invents,
+    misreads,
     misses_extreme,
     said_values,
     unsaid_choice,
@@ -215,6 +216,7 @@ class LLMTier:
                 or contradicts(parsed, words, registry)
                 or ignores(parsed, words, registry)
                 or misses_extreme(parsed, words)
+                or misreads(parsed, words)
                 or mentions.widens(parsed)
                 or mentions.strays(parsed)
             ):
@@ -327,9 +329,6 @@ def _any_level(line: str) -> str:
     every mode."""
     level = _LEVEL.match(line) or _MODE.match(line)
     return f"{level.group(1)} *" if level else line
-
-
-HERE_WORDS = re.compile(r"\b(here|this room|the room|my room|our room)\b", re.IGNORECASE)
 
 
 def _actionable(device: Device) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from hub.llm.looks import look_colour
 from hub.messages import Command
 from hub.registry import Registry
-from hub.text.fold import normalize_name
+from hub.text.fold import holds, normalize_name
 from hub.text.numbers import number_words, spoken_key, words_pattern
 from hub.tiers.grounding import words_of_names
 
@@ -36,6 +36,8 @@ CONTRADICTED_BY = {
     "vacuum.start": "return base dock",
     "lock.lock": "unlock unbolt unlatch",
     "lock.unlock": "lock bolt latch secure",
+    "cover.open_cover": "close shut lower",
+    "cover.close_cover": "open raise",
     # what lights, switches and speakers never do: "open up the garage", "water the garden"
     "light.turn_on": _NOT_SWITCHED,
     "light.turn_off": _NOT_SWITCHED,
@@ -48,6 +50,17 @@ CONTRADICTED_BY = {
     "unpause continue",
 }  # fmt: skip
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
+# A device switched on is contradicted by "off" ("schalte den Ventilator ab": "turn off"),
+# unless "on" is said too ("the light on and the fan off"); a script or scene is "kicked off"
+_STARTED = frozenset({"script", "scene", "automation"})
+# Actions whose own words, said too, leave a word against them in doubt, so it is not held
+# against them: "unlock the lock" ("déverrouille la serrure": "unlock lock"), "the garage is
+# open, shut it"
+_SAYS = {
+    "lock.lock": "lock", "lock.unlock": "unlock",
+    "cover.open_cover": "open raise", "cover.close_cover": "close shut lower",
+}  # fmt: skip
+_SAID = {action: frozenset(words.split()) for action, words in _SAYS.items()}
 
 
 def unsaid_choice(commands: Iterable[Command], text: str) -> bool:
@@ -68,18 +81,16 @@ def unsaid_choice(commands: Iterable[Command], text: str) -> bool:
     return False
 
 
-# Words that are nouns too, and speak against nothing beside the verb: "unlock the lock"
-# ("déverrouille la serrure": "unlock lock")
-_NOUN_BESIDE = {"lock": "unlock"}
-
-
 def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     """Whether a word of ``text`` speaks against the action of one of ``commands`` (a word of
     the device's own names does not: "turn on the water feature light")."""
     words = frozenset(normalize_name(text).split())
     for command in commands:
         against = words & _CONTRADICTED.get(command.action, frozenset())
-        against -= {w for w in against if _NOUN_BESIDE.get(w) in words}
+        if words & _SAID.get(command.action, frozenset()):
+            against = frozenset()
+        if command.action.endswith(".turn_on") and command.domain not in _STARTED:
+            against |= words & {"off"} if "on" not in words else frozenset()
         for entity_id in command.entity_ids if against else ():
             against -= words_of_names(registry.device(entity_id))
         if against:
@@ -93,15 +104,45 @@ _MEASURED = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|°|percent\b|per cent\b|degrees?
 
 def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     """Whether the commands leave out a setting the request says: a level ("à 50%",
-    "to 20 degrees") or a colour ("en rouge": red) when none of them sets anything ("allume
-    la lampe de chevet à 50%" answered with the lamp on, as it was)."""
+    "to 20 degrees") that none of them sets (a step is no level: "monte la lampe à 50%"
+    answered "brighten by 20%"), or a colour ("en rouge": red) when none of them sets
+    anything ("allume la lampe de chevet à 50%" answered with the lamp on, as it was)."""
     commands = list(commands)
-    if not commands or any(command.data for command in commands):
+    if not commands:
         return False
-    if _MEASURED.search(text):
+    levels = any("step" not in key for command in commands for key in command.data)
+    if _MEASURED.search(text) and not levels:
         return True
+    if any(command.data for command in commands):
+        return False
     names = {w for c in commands for e in c.entity_ids for w in words_of_names(registry.device(e))}
     return bool((set(normalize_name(text).split()) & _COLOURS) - names)
+
+
+_PERCENTAGE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:%|percent\b|per cent\b)", re.I)
+_DEGREES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:°|degrees?\b)", re.I)
+
+
+def misreads(commands: Iterable[Command], text: str) -> bool:
+    """Whether a command reads what the request says as something else: a percentage as
+    degrees ("baisser le rez-de-chaussée à 50 %" answered with 50° on the thermostats),
+    degrees as a percentage ("19 graden" answered with 19% brightness), or an item it never
+    says ("añade manzanas a la lista" answered with "mangoes")."""
+    percent = {float(m.group(1).replace(",", ".")) for m in _PERCENTAGE.finditer(text)}
+    degrees = {float(m.group(1).replace(",", ".")) for m in _DEGREES.finditer(text)}
+    folded = f" {normalize_name(text)} "
+    for command in commands:
+        temperature = command.data.get("temperature")
+        if isinstance(temperature, int | float) and temperature in percent - degrees:
+            return True
+        for key, scale in _PERCENT.items():
+            value = command.data.get(key)
+            if isinstance(value, int | float) and value * scale in degrees - percent:
+                return True
+        item = command.data.get("item")
+        if isinstance(item, str) and not holds(folded, normalize_name(item)):
+            return True
+    return False
 
 
 # Settings a person says as a number, and the scale they say it in (volume 0.3 is "30").

@@ -330,3 +330,11 @@ def test_lights_off_said_in_a_room_is_that_room_s_lights() -> None:
     assert not Mentions.find("lights off", registry, area="bed").strays(
         [Command("light.turn_off", ("light.bed",))]
     )
+
+
+def test_all_the_lamps_in_this_room_are_this_room_s() -> None:
+    registry = _living_and_bedroom()
+    every = [Command("light.turn_off", ("light.bed", "light.living", "light.hall"))]
+    here = Mentions.find("alle lampen uit in deze ruimte all lights off here", registry, "bed")
+    assert not here.everywhere
+    assert here.strays(every)

@@ -10,6 +10,7 @@ from hub.tiers.said import (
     contradicts,
     ignores,
     invents,
+    misreads,
     misses_extreme,
     said_values,
     unsaid_choice,
@@ -136,3 +137,37 @@ def test_an_extreme_is_not_a_step_nor_the_other_end() -> None:
     # a thermostat's "max" is no percentage
     heat = [Command("climate.set_temperature", ("climate.x",), {"temperature": 30})]
     assert not misses_extreme(heat, "heating to the max")
+
+
+def test_a_percentage_is_not_degrees_nor_an_item_another_word() -> None:
+    heat = [Command("climate.set_temperature", ("climate.x",), {"temperature": 50})]
+    assert misreads(heat, "baisser le rez-de-chaussée à 50 % lower ground floor to 50 %")
+    assert not misreads(heat, "heat to 50 degrees")
+    lamp = [Command("light.turn_on", ("light.x",), {"brightness_pct": 19})]
+    assert misreads(lamp, "eerste verdieping 19 graden first floor 19 degrees")
+    assert not misreads(lamp, "lamp to 19%")
+    add = [Command("todo.add_item", ("todo.shopping",), {"item": "mangoes"})]
+    assert misreads(add, "añade manzanas a mi lista de la compra")
+    assert not misreads(add, "add mangoes to my shopping list")
+    apples = [Command("todo.add_item", ("todo.shopping",), {"item": "苹果"})]
+    assert not misreads(apples, "把苹果加到购物清单")
+
+
+def test_a_step_is_no_level_said() -> None:
+    registry = Registry(areas=[], devices=[Device("light.b", "B")])
+    step = [Command("light.turn_on", ("light.b",), {"brightness_step_pct": 20})]
+    assert ignores(step, "monte la lampe b à 50% raise light b to 50 %", registry)
+    assert not ignores(step, "brighter please", registry)
+
+
+def test_off_speaks_against_switching_on_unless_on_is_said_too() -> None:
+    registry = Registry(areas=[], devices=[Device("fan.x", "Ventilator")])
+    on = [Command("fan.turn_on", ("fan.x",))]
+    assert contradicts(on, "schalte den Ventilator ab switch fan turn off", registry)
+    assert not contradicts(on, "turn on the fan and the lights off", registry)
+    script = Registry(areas=[], devices=[Device("script.bed", "Bedtime")])
+    assert not contradicts([Command("script.turn_on", ("script.bed",))], "kick off bedtime", script)
+    cover = Registry(areas=[], devices=[Device("cover.g", "Garage")])
+    close = [Command("cover.close_cover", ("cover.g",))]
+    assert contradicts(close, "rolluik open doen shutters open", cover)
+    assert not contradicts(close, "the garage is open, shut it", cover)
