@@ -269,6 +269,12 @@ class Mentions:
         if touched == self.devices:
             return True
         pool = local(self.called) or local(self.kinds)
+        if self.places and not (self.called or self.kinds):
+            # a place alone ("éteins dans l'entrée", "switch off the bedroom"): all of its
+            # devices of the kind the commands touch
+            kin = {e.split(".")[0] for e in touched}
+            pool = {d.entity_id for d in registry.devices
+                    if d.area in self.areas and d.domain in kin}  # fmt: skip
         if self.places:
             return touched == pool
         # with no place named, a kind pins only one device of it: "the outdoor lights" are not

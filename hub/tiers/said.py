@@ -45,9 +45,9 @@ CONTRADICTED_BY = {
     "switch.turn_off": "open close shut lock unlock",
     # and a louder radio is not a radio switched on ("lauter": "turn up volume")
     # nor a paused one switched off ("mets la TV en pause")
-    "media_player.turn_on": f"{_NOT_SWITCHED} louder quieter softer volume pause",
+    "media_player.turn_on": f"{_NOT_SWITCHED} louder quieter softer volume pause next previous",
     "media_player.turn_off": f"{_NOT_SWITCHED} louder quieter softer volume pause resume play "
-    "unpause continue",
+    "unpause continue next previous",
 }  # fmt: skip
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
 # A device switched on is contradicted by "off" ("schalte den Ventilator ab": "turn off"),

@@ -338,3 +338,16 @@ def test_all_the_lamps_in_this_room_are_this_room_s() -> None:
     here = Mentions.find("alle lampen uit in deze ruimte all lights off here", registry, "bed")
     assert not here.everywhere
     assert here.strays(every)
+
+
+def test_a_place_alone_pins_all_of_its_devices_of_the_kind_answered() -> None:
+    registry = Registry(
+        areas=[Area("hall", "entrée"), Area("bed", "chambre")],
+        devices=[Device("light.hall", "lumière de l'entrée", "hall"),
+                 Device("light.bed", "plafonnier", "bed"), Device("light.bed2", "chevet", "bed")],
+    )  # fmt: skip
+    hall = Mentions.find("éteins dans l'entrée turn off in hallway", registry)
+    assert hall.pins([Command("light.turn_off", ("light.hall",))], registry)
+    bed = Mentions.find("éteins la chambre", registry)
+    assert bed.pins([Command("light.turn_off", ("light.bed", "light.bed2"))], registry)
+    assert not bed.pins([Command("light.turn_off", ("light.bed",))], registry)
