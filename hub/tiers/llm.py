@@ -35,6 +35,7 @@ from hub.text.fold import normalize_name
 from hub.tiers.base import TierResult
 from hub.tiers.grounding import DOMAIN_WORDS, HERE_WORDS, Mentions
 from hub.tiers.said import (
+    at_lowest,
     contradicts,
     ignores,
     invents,
@@ -205,6 +206,8 @@ class LLMTier:
             if not line or line == NOTHING:
                 continue
             parsed = language.parse(line)
+            if parsed is not None:
+                parsed = at_lowest(parsed, words)
             if parsed is None:
                 log.warning("The model wrote a line outside the command language: %r", line)
                 refused.add(line)

@@ -181,6 +181,20 @@ _LOWEST = re.compile(r"\b(min|minimum|lowest|least)\b", re.I)
 _PERCENT = {"brightness_pct": 1, "volume_level": 100, "position": 1, "percentage": 1}
 
 
+def at_lowest(commands: tuple[Command, ...], text: str) -> tuple[Command, ...]:
+    """The commands with a light "at the lowest" (``text`` says min, minimum, lowest) set to
+    1% rather than 0%, which switches it off: "la lampe au minimum" is the lamp at its
+    dimmest, still on."""
+    if not _LOWEST.search(text) or _HIGHEST.search(text):
+        return commands
+    return tuple(
+        Command(c.action, c.entity_ids, {**c.data, "brightness_pct": 1})
+        if c.action == "light.turn_on" and c.data.get("brightness_pct") == 0
+        else c
+        for c in commands
+    )
+
+
 def misses_extreme(commands: Iterable[Command], text: str) -> bool:
     """Whether a command answers an extreme the request says ("brillo al máximo": max) with
     a step ("brighten by 20%") or with a level at the other end ("mínimo brillo" answered

@@ -7,6 +7,7 @@ import pytest
 from hub.messages import Command
 from hub.registry import Device, Registry
 from hub.tiers.said import (
+    at_lowest,
     contradicts,
     ignores,
     invents,
@@ -171,3 +172,9 @@ def test_off_speaks_against_switching_on_unless_on_is_said_too() -> None:
     close = [Command("cover.close_cover", ("cover.g",))]
     assert contradicts(close, "rolluik open doen shutters open", cover)
     assert not contradicts(close, "the garage is open, shut it", cover)
+
+
+def test_a_light_at_its_lowest_is_on_at_one_percent() -> None:
+    zero = (Command("light.turn_on", ("light.x",), {"brightness_pct": 0}),)
+    assert at_lowest(zero, "lámpara al mínimo lamp min")[0].data["brightness_pct"] == 1
+    assert at_lowest(zero, "lamp to 0%") == zero  # 0% said is 0%
