@@ -10,7 +10,8 @@ Built on it:
 - ``normalize_name``: the key a name or alias is looked up under: apostrophes dropped, other
   punctuation as space: "Trader Joe's", "trader joes" and "TRADER JOE’S" are one name; an
   elided French or Italian article is a word of its own ("l'entrée": "l entree");
-- ``names_any``: whether a text names one of some names, as whole words.
+- ``names_any``: whether a text names one of some names, as whole words (in Chinese or
+  Japanese, written without spaces, anywhere in it).
 
 Two keys keep a fold of their own, because they are stored and must not change between versions:
 

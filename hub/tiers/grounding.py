@@ -7,22 +7,25 @@ vacuum"): the LLM tier asks the model again without it, and asks the person rath
 it. A request that names nothing the home knows is not checked: "I'm cold" may mean any
 thermostat.
 
-Names match as whole words after normalization (``hub.text.fold.names_any``); a typo is not a
-mention, so it is never held against a line. What the request says of actions and values
-(a number, a colour, "the next song") is checked in ``hub.tiers.said``.
+Names match as whole words after normalization (``hub.text.fold.holds``: in Chinese or
+Japanese, anywhere), the longest first; a typo is not a mention, so it is never held against
+a line. What the request says of actions and values (a number, a colour, "the next song") is
+checked in ``hub.tiers.said``.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hub.llm.glossary import gloss
+from hub.llm.glossary import best_match
 from hub.messages import Command
 from hub.registry import Device, Registry
-from hub.text.fold import holds, names_any, normalize_name
+from hub.text.detect import is_unspaced
+from hub.text.fold import holds, normalize_name
 
 # Words that point at a domain, for choosing candidates in large homes.
 DOMAIN_WORDS = {
@@ -81,7 +84,9 @@ _VERBS = frozenset(_VERB_WORDS.split())
 
 
 # Words of a request for the whole home (and the English of its gloss: "partout", "toutes")
-_WHOLE_HOME = frozenset("all every everywhere everything whole entire house home".split())  # noqa: SIM905
+_WHOLE_HOME = frozenset("all every everywhere everything whole entire house".split())  # noqa: SIM905
+# "all" that is not all of anything
+_NOT_WHOLE = re.compile(r"\b(all right|alright|all the way|at all|that'?s all|after all)\b", re.I)
 
 
 # Words of a request for the room it is said in ("alle lampen uit in deze ruimte": "here")
@@ -109,7 +114,8 @@ _GROUP_WORDS = frozenset(
 def _is_group_word(word: str) -> bool:
     """Whether a word of a name is, in the language it is in, one of those nouns: "lumière"
     of "lumière du plafond" (light), "Lampe", "luces", "灯"; "plafond" is not."""
-    english = (gloss(word) or "").split()
+    match = best_match(word)
+    english = [w for words in match.words for w in words.split()] if match else []
     return bool(english) and all(_stem(w) in _GROUP_WORDS for w in english)
 
 
@@ -154,6 +160,8 @@ class Mentions:
     here: str | None = None  # the area the request was made in, named or not
     nearby: frozenset[str] = frozenset()  # the devices there
     everywhere: bool = False  # the request speaks of the whole home ("all", "everywhere")
+    # the home's only device of its domain, when the request names its kind ("the thermostat")
+    lone: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.devices or self.areas)
@@ -169,8 +177,8 @@ class Mentions:
         """What ``text`` names of ``devices`` (default: all) and of the places; ``area``, where
         the request was made, counts as named when something else is (a request made in the
         bedroom may mean the bedroom's lamp)."""
-        chosen = registry.devices if devices is None else devices
-        named = frozenset(d.entity_id for d in chosen if names_any(text, d.names))
+        chosen = list(registry.devices if devices is None else devices)
+        named = _longest_named(text, chosen)
         floors, areas = _places_named(text, registry)
         areas |= {a.id for a in registry.areas if a.floor in floors}
         places = bool(floors or areas)
@@ -182,15 +190,16 @@ class Mentions:
         )
         heard = {_stem(w) for w in normalize_name(text).split()} - place_words
         said = heard - _VERBS
-        kinds = frozenset(
-            d.entity_id
-            for d in chosen
-            if said & kind_words(d, place_words) or heard & _HINTS.get(d.domain, frozenset())
-        )
+        by_noun = frozenset(d.entity_id for d in chosen if said & kind_words(d, place_words))
+        kinds = by_noun | {d.entity_id for d in chosen if heard & _HINTS.get(d.domain, frozenset())}
         called = frozenset(d.entity_id for d in chosen if said & name_words(d, place_words))
         nearby = frozenset(d.entity_id for d in chosen if area is not None and d.area == area)
-        everywhere = bool(heard & _WHOLE_HOME) and not HERE_WORDS.search(text)
-        return cls(named, frozenset(areas), places, kinds, called, area, nearby, everywhere)
+        everywhere = bool(
+            set(normalize_name(_NOT_WHOLE.sub(" ", text)).split()) & _WHOLE_HOME
+        ) and not HERE_WORDS.search(text)
+        domains = Counter(d.domain for d in chosen)
+        lone = frozenset(e for e in by_noun if domains[e.split(".")[0]] == 1)
+        return cls(named, frozenset(areas), places, kinds, called, area, nearby, everywhere, lone)
 
     @property
     def wanted(self) -> frozenset[str]:
@@ -202,7 +211,7 @@ class Mentions:
     def choices(self) -> frozenset[str]:
         """The devices an answer asked again may be about: those the request wants, and of
         those the ones in the room it was made in, when it names no place or device and that
-        room has some (what :meth:`strays` holds against an answer); empty: any device."""
+        room has some (see :meth:`strays`); empty: any device."""
         if self.places or self.devices or self.called:
             return self.wanted
         return (self.wanted & self.nearby) or self.wanted
@@ -229,21 +238,24 @@ class Mentions:
 
     def strays(self, commands: Iterable[Command]) -> bool:
         """Whether the commands go elsewhere when the request names no place and no device
-        and was made in a room: "play" said in the bedroom is not the living room's sound
-        system, "lights off" is this room's lights, not the home's, and said in a room
-        without lights it is not the other rooms' nor a TV in no room (as Home Assistant's
-        satellites read it). A request for the whole home ("all the lights", "everywhere")
-        may reach every room, taking in this one's devices of the kind; scenes, scripts and
+        and was made in a room, as Home Assistant's satellites read it: "play" said in the
+        bedroom is not the living room's sound system, and "lights off" is this room's lights,
+        not the home's (unless it speaks of the whole home, "all the lights", taking in this
+        room's too). Said in a room with no device of the kind, other rooms' devices, or
+        devices in no room, are the model's guess ("pause" with a TV in no room), but not the
+        home's only thermostat when the request says "the thermostat"; scenes, scripts and
         lists are in no room."""
         if self.places or self.devices or self.called or self.here is None:
             return False
         touched = {e for e in _touched(commands) if e.split(".")[0] not in _HOMEWIDE}
-        if not touched <= self.nearby and not self.everywhere:
-            return True
-        if not touched or touched & self.nearby:
+        if not touched:
             return False
         here = {e.split(".")[0] for e in self.nearby if not self.kinds or e in self.kinds}
-        return any(e.split(".")[0] in here for e in touched)
+        if any(e.split(".")[0] in here for e in touched):
+            if self.everywhere:
+                return not touched & self.nearby
+            return not touched <= self.nearby
+        return not self.everywhere and not touched <= self.lone
 
     def pins(self, commands: Iterable[Command], registry: Registry) -> bool:
         """Whether the request leaves the commands no choice of device: they touch exactly
@@ -273,8 +285,9 @@ class Mentions:
             # a place alone ("éteins dans l'entrée", "switch off the bedroom"): all of its
             # devices of the kind the commands touch
             kin = {e.split(".")[0] for e in touched}
+            named = self.areas - {self.here} or self.areas  # not the room it was said in
             pool = {d.entity_id for d in registry.devices
-                    if d.area in self.areas and d.domain in kin}  # fmt: skip
+                    if d.area in named and d.domain in kin}  # fmt: skip
         if self.places:
             return touched == pool
         # with no place named, a kind pins only one device of it: "the outdoor lights" are not
@@ -322,7 +335,9 @@ def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
     areas: set[str] = set()
     for key in sorted((k for k in keys if k), key=len, reverse=True):
         if holds(words, key):
-            words = words.replace(f" {key} ", " \0 ").replace(key, " \0 ")
+            words = words.replace(f" {key} ", " \0 ")
+            if is_unspaced(key):
+                words = words.replace(key, " \0 ")
             for is_floor, place in keys[key]:
                 (floors if is_floor else areas).add(place)
     # a word of one place's name alone, and of no other's: "the porch" is the Wrap-Around
@@ -337,6 +352,25 @@ def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
             is_floor, place = next(iter(owners))
             (floors if is_floor else areas).add(place)
     return floors, areas
+
+
+def _longest_named(text: str, devices: Iterable[Device]) -> frozenset[str]:
+    """The devices ``text`` names by a whole name, the longest names first: "the desk lamp"
+    names the Desk Lamp, not also the Lamp; "主卧室灯" the 主卧室灯, not the 卧室灯."""
+    owners: dict[str, set[str]] = {}
+    for device in devices:
+        for key in map(normalize_name, device.names):
+            if key:
+                owners.setdefault(key, set()).add(device.entity_id)
+    words = f" {normalize_name(text)} "
+    named: set[str] = set()
+    for key in sorted(owners, key=len, reverse=True):
+        if holds(words, key):
+            named |= owners[key]
+            words = words.replace(f" {key} ", " \0 ")
+            if is_unspaced(key):
+                words = words.replace(key, " \0 ")
+    return frozenset(named)
 
 
 def _touched(commands: Iterable[Command]) -> set[str]:

@@ -189,15 +189,15 @@ class LLMTier:
         words: str,
     ) -> tuple[list[Command], set[str], dict[str, tuple[Command, ...]]]:
         """The commands of the lines; the lines refused (outside the language or invalid);
-        the doubtful lines (see hub.tiers.grounding): those that set a level to a number the
-        request never says, those whose action a word of the request speaks against ("the
-        next song" answered with the previous track), those that leave out a level or colour
-        it says ("à 50%" answered with the lamp on), those about no device of a kind the
-        request names ("the fan" answered with a light), those about another room's device
-        when the request names none ("play" said in the bedroom), and
-        the valid lines about nothing
-        the request names, when no line is about something it names ("the telly" beside "the
-        bedroom" is kept)."""
+        the doubtful lines (see hub.tiers.said and hub.tiers.grounding): those that set a
+        level the request never says, or leave out one or a colour it says ("à 50%" answered
+        with the lamp on), or answer an extreme with a step or the other end, or read a
+        percentage as degrees; those whose action a word of the request speaks against ("the
+        next song" answered with the previous track); those that reach beyond the device it
+        calls or the room it was said in ("play" said in the bedroom); those about no device
+        of a kind it names ("the fan" answered with a light); and the valid lines about
+        nothing the request names, when no line is about something it names ("the telly"
+        beside "the bedroom" is kept)."""
         valid: dict[str, tuple[Command, ...]] = {}
         refused: set[str] = set()
         invented: dict[str, tuple[Command, ...]] = {}

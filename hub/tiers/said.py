@@ -53,14 +53,9 @@ _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADIC
 # A device switched on is contradicted by "off" ("schalte den Ventilator ab": "turn off"),
 # unless "on" is said too ("the light on and the fan off"); a script or scene is "kicked off"
 _STARTED = frozenset({"script", "scene", "automation"})
-# Actions whose own words, said too, leave a word against them in doubt, so it is not held
-# against them: "unlock the lock" ("déverrouille la serrure": "unlock lock"), "the garage is
-# open, shut it"
-_SAYS = {
-    "lock.lock": "lock", "lock.unlock": "unlock",
-    "cover.open_cover": "open raise", "cover.close_cover": "close shut lower",
-}  # fmt: skip
-_SAID = {action: frozenset(words.split()) for action, words in _SAYS.items()}
+# A request of more than one action ("set the light to 30% and turn the fan off"): what it
+# says of one action is not held against another's line
+_COMPOUND = re.compile(r"\band\b|[,;]|\bthen\b", re.I)
 
 
 def unsaid_choice(commands: Iterable[Command], text: str) -> bool:
@@ -87,10 +82,9 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
     words = frozenset(normalize_name(text).split())
     for command in commands:
         against = words & _CONTRADICTED.get(command.action, frozenset())
-        if words & _SAID.get(command.action, frozenset()):
-            against = frozenset()
-        if command.action.endswith(".turn_on") and command.domain not in _STARTED:
-            against |= words & {"off"} if "on" not in words else frozenset()
+        switched_on = command.action.endswith(".turn_on") and command.domain not in _STARTED
+        if switched_on and "on" not in words and not _COMPOUND.search(text):
+            against |= words & {"off"}
         for entity_id in command.entity_ids if against else ():
             against -= words_of_names(registry.device(entity_id))
         if against:
@@ -105,22 +99,28 @@ _MEASURED = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|°|percent\b|per cent\b|degrees?
 def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     """Whether the commands leave out a setting the request says: a level ("à 50%",
     "to 20 degrees") that none of them sets (a step is no level: "monte la lampe à 50%"
-    answered "brighten by 20%"), or a colour ("en rouge": red) when none of them sets
-    anything ("allume la lampe de chevet à 50%" answered with the lamp on, as it was)."""
+    answered "brighten by 20%"), or a colour ("en rouge": red) when a light is switched on
+    with nothing set ("allume la lampe de chevet en rouge" answered with the lamp on). A
+    request of more than one action is not checked: the level may be another line's."""
     commands = list(commands)
-    if not commands:
+    if not commands or _COMPOUND.search(text):
         return False
     levels = any("step" not in key for command in commands for key in command.data)
     if _MEASURED.search(text) and not levels:
         return True
-    if any(command.data for command in commands):
+    if any(c.data or c.action != "light.turn_on" for c in commands):
         return False
     names = {w for c in commands for e in c.entity_ids for w in words_of_names(registry.device(e))}
+    names |= {w for a in registry.areas for n in a.names for w in normalize_name(n).split()}
     return bool((set(normalize_name(text).split()) & _COLOURS) - names)
 
 
 _PERCENTAGE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:%|percent\b|per cent\b)", re.I)
 _DEGREES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:°|degrees?\b)", re.I)
+
+
+def _near(value: float, values: Iterable[float]) -> bool:
+    return any(abs(value - v) <= 0.5 for v in values)
 
 
 def misreads(commands: Iterable[Command], text: str) -> bool:
@@ -133,11 +133,11 @@ def misreads(commands: Iterable[Command], text: str) -> bool:
     folded = f" {normalize_name(text)} "
     for command in commands:
         temperature = command.data.get("temperature")
-        if isinstance(temperature, int | float) and temperature in percent - degrees:
+        if isinstance(temperature, int | float) and _near(temperature, percent - degrees):
             return True
         for key, scale in _PERCENT.items():
             value = command.data.get(key)
-            if isinstance(value, int | float) and value * scale in degrees - percent:
+            if isinstance(value, int | float) and _near(value * scale, degrees - percent):
                 return True
         item = command.data.get("item")
         if isinstance(item, str) and not holds(folded, normalize_name(item)):
@@ -176,8 +176,9 @@ def said_values(text: str) -> frozenset[float] | None:
     return frozenset(values)
 
 
-_HIGHEST = re.compile(r"\b(max|maximum|highest|full|fully|all the way|most)\b", re.I)
-_LOWEST = re.compile(r"\b(min|minimum|lowest|least)\b", re.I)
+# ("all the way" may be either end; "at least" is no extreme)
+_HIGHEST = re.compile(r"\b(max|maximum|highest|full|fully|most)\b", re.I)
+_LOWEST = re.compile(r"\b(min|minimum|lowest)\b", re.I)
 _PERCENT = {"brightness_pct": 1, "volume_level": 100, "position": 1, "percentage": 1}
 
 
@@ -198,9 +199,9 @@ def at_lowest(commands: tuple[Command, ...], text: str) -> tuple[Command, ...]:
 def misses_extreme(commands: Iterable[Command], text: str) -> bool:
     """Whether a command answers an extreme the request says ("brillo al máximo": max) with
     a step ("brighten by 20%") or with a level at the other end ("mínimo brillo" answered
-    with 100%)."""
+    with 100%); not checked in a request of more than one action."""
     highest, lowest = bool(_HIGHEST.search(text)), bool(_LOWEST.search(text))
-    if highest == lowest:
+    if highest == lowest or _COMPOUND.search(text):
         return False
     for command in commands:
         if any("step" in key for key in command.data):

@@ -237,14 +237,18 @@ def test_said_in_a_room_without_such_a_device_no_other_room_s_is_meant() -> None
     # as Home Assistant's satellites read it: "play" in the hall is about the hall
     nowhere = Mentions.find("play", registry, area="hall")
     assert nowhere.strays([Command("media_player.media_play", ("media_player.speaker",))])
-    # a device in no room is in no room ("pause" said in the hall, the TV nowhere)
+    # a device in no room is in no room: "pause" said in the hall, a TV and speakers nowhere
     roomless = Registry(
         areas=[Area("hall", "Hall")],
-        devices=[Device("media_player.tv", "TV"), Device("light.hall", "Spots", "hall"),
-                 Device("scene.movie", "Movie night")],
+        devices=[Device("media_player.tv", "TV"), Device("media_player.sonos", "Speakers"),
+                 Device("light.hall", "Spots", "hall"), Device("scene.movie", "Movie night"),
+                 Device("climate.nest", "Nest")],
     )  # fmt: skip
     pause = Mentions.find("pause", roomless, area="hall")
     assert pause.strays([Command("media_player.media_pause", ("media_player.tv",))])
+    # but the home's only thermostat is no guess
+    warm = Mentions.find("set the heating to 21", roomless, area="hall")
+    assert not warm.strays([Command("climate.set_temperature", ("climate.nest",))])
     # the TV by name, the whole home, a scene: not strays
     tv = Mentions.find("pause the tv", roomless, area="hall")
     assert not tv.strays([Command("media_player.media_pause", ("media_player.tv",))])
@@ -351,3 +355,21 @@ def test_a_place_alone_pins_all_of_its_devices_of_the_kind_answered() -> None:
     bed = Mentions.find("éteins la chambre", registry)
     assert bed.pins([Command("light.turn_off", ("light.bed", "light.bed2"))], registry)
     assert not bed.pins([Command("light.turn_off", ("light.bed",))], registry)
+
+
+def test_all_that_is_not_all_of_anything_is_not_the_whole_home() -> None:
+    registry = _living_and_bedroom()
+    assert not Mentions.find("all right, lights off", registry, "bed").everywhere
+    assert not Mentions.find("lights all the way up", registry, "bed").everywhere
+    assert Mentions.find("all the lights off", registry, "bed").everywhere
+
+
+def test_a_name_said_inside_a_longer_name_is_not_named() -> None:
+    registry = Registry(
+        areas=[],
+        devices=[Device("light.lamp", "Lamp"), Device("light.desk", "Desk Lamp"),
+                 Device("light.bed", "卧室灯"), Device("light.master", "主卧室灯")],
+    )  # fmt: skip
+    assert Mentions.find("turn on the desk lamp", registry).devices == {"light.desk"}
+    assert Mentions.find("打开主卧室灯", registry).devices == {"light.master"}
+    assert Mentions.find("lamp and desk lamp", registry).devices == {"light.lamp", "light.desk"}

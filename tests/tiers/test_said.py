@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.messages import Command
-from hub.registry import Device, Registry
+from hub.registry import Area, Device, Registry
 from hub.tiers.said import (
     at_lowest,
     contradicts,
@@ -65,11 +65,12 @@ def test_louder_is_never_switching_on(registry: Registry) -> None:
     assert not contradicts(on, "switch the kitchen speaker on", registry)
 
 
-def test_a_lock_is_a_noun_beside_unlock() -> None:
+def test_a_lock_the_thing_is_glossed_apart_from_the_verb() -> None:
     registry = Registry(areas=[], devices=[Device("lock.front", "Aqara", None)])
     unlock = [Command("lock.unlock", ("lock.front",))]
-    assert not contradicts(unlock, "déverrouille la serrure unlock lock", registry)
-    assert contradicts(unlock, "lock the door", registry)
+    assert not contradicts(unlock, "déverrouille la serrure unlock deadbolt", registry)
+    assert contradicts(unlock, "don't unlock the door, lock it", registry)
+    assert contradicts([Command("lock.lock", ("lock.front",))], "unlock the lock", registry)
 
 
 def test_extremes_in_other_languages_are_glossed_max_and_min() -> None:
@@ -171,10 +172,28 @@ def test_off_speaks_against_switching_on_unless_on_is_said_too() -> None:
     cover = Registry(areas=[], devices=[Device("cover.g", "Garage")])
     close = [Command("cover.close_cover", ("cover.g",))]
     assert contradicts(close, "rolluik open doen shutters open", cover)
-    assert not contradicts(close, "the garage is open, shut it", cover)
+    # "off" of another action in the same request is not held against this one
+    light = Registry(areas=[], devices=[Device("light.k", "Kitchen")])
+    set30 = [Command("light.turn_on", ("light.k",), {"brightness_pct": 30})]
+    assert not contradicts(set30, "kitchen light to 30% and the fan off", light)
 
 
 def test_a_light_at_its_lowest_is_on_at_one_percent() -> None:
     zero = (Command("light.turn_on", ("light.x",), {"brightness_pct": 0}),)
     assert at_lowest(zero, "lámpara al mínimo lamp min")[0].data["brightness_pct"] == 1
     assert at_lowest(zero, "lamp to 0%") == zero  # 0% said is 0%
+
+
+def test_the_colour_of_a_place_or_of_another_action_is_not_left_out() -> None:
+    registry = Registry(
+        areas=[Area("green", "Green Room")], devices=[Device("light.g", "Ceiling", "green")]
+    )
+    assert not ignores(
+        [Command("light.turn_off", ("light.g",))], "lights off in the green room", registry
+    )
+    assert not ignores(
+        [Command("light.turn_on", ("light.g",))], "ceiling on in the green room", registry
+    )
+    assert not ignores(
+        [Command("light.turn_on", ("light.g",))], "ceiling on and the lamp to 50%", registry
+    )
