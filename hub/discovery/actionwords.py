@@ -41,13 +41,13 @@ _WORDS = {
 ACTION_WORDS = frozenset(
     normalize_name(word) for words in _WORDS.values() for word in words.split()
 )
-# Skipped before the first word: articles and politeness ("s'il vous plaît" folds to "sil ...")
+# Skipped before the first word: articles and politeness ("s'il vous plaît" folds to "s il ...")
 _FILLERS = frozenset(
     word
     for words in (
         "the a an please pls kindly",  # en
         "bitte der die das den",  # de
-        "le la les l sil vous plait",  # fr
+        "le la les l s il vous plait",  # fr
         "el los las por favor",  # es
         "il lo gli per piacere",  # it
         "de het een",  # nl
