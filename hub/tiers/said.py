@@ -53,6 +53,8 @@ _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADIC
 # A device switched on is contradicted by "off" ("schalte den Ventilator ab": "turn off"),
 # unless "on" is said too ("the light on and the fan off"); a script or scene is "kicked off"
 _STARTED = frozenset({"script", "scene", "automation"})
+# what says the next track ("play the next song", "skip this one")
+_NEXT = frozenset({"next", "skip", "forward", "ahead"})
 # A request of more than one action ("set the light to 30% and turn the fan off"): what it
 # says of one action is not held against another's line
 _COMPOUND = re.compile(r"\band\b|[,;]|\bthen\b", re.I)
@@ -85,6 +87,8 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
         switched_on = command.action.endswith(".turn_on") and command.domain not in _STARTED
         if switched_on and "on" not in words and not _COMPOUND.search(text):
             against |= words & {"off"}
+        if command.action == "media_player.media_next_track" and not words & _NEXT:
+            against |= words & {"play"}  # "play music" is not the next track
         for entity_id in command.entity_ids if against else ():
             against -= words_of_names(registry.device(entity_id))
         if against:

@@ -197,3 +197,12 @@ def test_the_colour_of_a_place_or_of_another_action_is_not_left_out() -> None:
     assert not ignores(
         [Command("light.turn_on", ("light.g",))], "ceiling on and the lamp to 50%", registry
     )
+
+
+def test_play_is_not_the_next_track_unless_next_is_said() -> None:
+    registry = Registry(areas=[], devices=[Device("media_player.s", "Speaker")])
+    skip = [Command("media_player.media_next_track", ("media_player.s",))]
+    assert contradicts(skip, "play music", registry)
+    assert contradicts(skip, "play on the porch", registry)
+    assert not contradicts(skip, "play the next song", registry)
+    assert not contradicts(skip, "skip this one and play the next", registry)
