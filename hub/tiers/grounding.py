@@ -330,16 +330,12 @@ def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
     for area in registry.areas:
         for name in area.names:
             keys.setdefault(normalize_name(name), []).append((False, area.id))
-    words = f" {normalize_name(text)} "
+    found, words = _longest_first(text, keys)
     floors: set[str] = set()
     areas: set[str] = set()
-    for key in sorted((k for k in keys if k), key=len, reverse=True):
-        if holds(words, key):
-            words = words.replace(f" {key} ", " \0 ")
-            if is_unspaced(key):
-                words = words.replace(key, " \0 ")
-            for is_floor, place in keys[key]:
-                (floors if is_floor else areas).add(place)
+    for key in found:
+        for is_floor, place in keys[key]:
+            (floors if is_floor else areas).add(place)
     # a word of one place's name alone, and of no other's: "the porch" is the Wrap-Around
     # Porch; "the bedroom" beside a Guest and a Master Bedroom is none of them
     by_word: dict[str, set[tuple[bool, str]]] = {}
@@ -362,15 +358,22 @@ def _longest_named(text: str, devices: Iterable[Device]) -> frozenset[str]:
         for key in map(normalize_name, device.names):
             if key:
                 owners.setdefault(key, set()).add(device.entity_id)
+    found, _ = _longest_first(text, owners)
+    return frozenset(e for key in found for e in owners[key])
+
+
+def _longest_first(text: str, keys: Iterable[str]) -> tuple[list[str], str]:
+    """The name keys ``text`` holds, the longest first, each taken out of it as it is found
+    (so "the guest bedroom" is not also "the bedroom"); and the words of ``text`` left."""
     words = f" {normalize_name(text)} "
-    named: set[str] = set()
-    for key in sorted(owners, key=len, reverse=True):
+    found = []
+    for key in sorted((k for k in keys if k), key=len, reverse=True):
         if holds(words, key):
-            named |= owners[key]
+            found.append(key)
             words = words.replace(f" {key} ", " \0 ")
             if is_unspaced(key):
                 words = words.replace(key, " \0 ")
-    return frozenset(named)
+    return found, words
 
 
 def _touched(commands: Iterable[Command]) -> set[str]:

@@ -97,7 +97,6 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
 
 
 _COLOURS = frozenset("red green blue yellow orange purple pink white cyan magenta violet".split())  # noqa: SIM905
-_MEASURED = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|°|percent\b|per cent\b|degrees?\b)", re.I)
 
 
 def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
@@ -110,7 +109,7 @@ def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     if not commands or _COMPOUND.search(text):
         return False
     levels = any("step" not in key for command in commands for key in command.data)
-    if _MEASURED.search(text) and not levels:
+    if (_PERCENTAGE.search(text) or _DEGREES.search(text)) and not levels:
         return True
     if any(c.data or c.action != "light.turn_on" for c in commands):
         return False
@@ -124,7 +123,17 @@ _DEGREES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:°|degrees?\b)", re.I)
 
 
 def _near(value: float, values: Iterable[float]) -> bool:
+    """Whether ``value`` is one of ``values``, as said (to half a unit)."""
     return any(abs(value - v) <= 0.5 for v in values)
+
+
+def _levels(command: Command, settings: dict[str, float]) -> list[float]:
+    """The levels the command sets of ``settings``, each on the scale a person says it in."""
+    return [
+        value * scale
+        for key, scale in settings.items()
+        if isinstance(value := command.data.get(key), int | float) and not isinstance(value, bool)
+    ]
 
 
 def misreads(commands: Iterable[Command], text: str) -> bool:
@@ -136,13 +145,10 @@ def misreads(commands: Iterable[Command], text: str) -> bool:
     degrees = {float(m.group(1).replace(",", ".")) for m in _DEGREES.finditer(text)}
     folded = f" {normalize_name(text)} "
     for command in commands:
-        temperature = command.data.get("temperature")
-        if isinstance(temperature, int | float) and _near(temperature, percent - degrees):
+        if any(_near(t, percent - degrees) for t in _levels(command, _DEGREE)):
             return True
-        for key, scale in _PERCENT.items():
-            value = command.data.get(key)
-            if isinstance(value, int | float) and _near(value * scale, degrees - percent):
-                return True
+        if any(_near(level, degrees - percent) for level in _levels(command, _PERCENT)):
+            return True
         item = command.data.get("item")
         if isinstance(item, str) and not holds(folded, normalize_name(item)):
             return True
@@ -150,9 +156,11 @@ def misreads(commands: Iterable[Command], text: str) -> bool:
 
 
 # Settings a person says as a number, and the scale they say it in (volume 0.3 is "30").
-SETTINGS = {
+SETTINGS: dict[str, float] = {
     "brightness_pct": 1, "volume_level": 100, "temperature": 1, "position": 1, "percentage": 1,
 }  # fmt: skip
+_DEGREE = {"temperature": 1.0}  # said in degrees
+_PERCENT = {key: scale for key, scale in SETTINGS.items() if key not in _DEGREE}  # in percent
 _EXTREME = re.compile(
     r"\b(max|maximum|highest|full|fully|all the way|min|minimum|lowest|least|most)\b", re.I
 )
@@ -183,7 +191,6 @@ def said_values(text: str) -> frozenset[float] | None:
 # ("all the way" may be either end; "at least" is no extreme)
 _HIGHEST = re.compile(r"\b(max|maximum|highest|full|fully|most)\b", re.I)
 _LOWEST = re.compile(r"\b(min|minimum|lowest)\b", re.I)
-_PERCENT = {"brightness_pct": 1, "volume_level": 100, "position": 1, "percentage": 1}
 
 
 def at_lowest(commands: tuple[Command, ...], text: str) -> tuple[Command, ...]:
@@ -210,11 +217,8 @@ def misses_extreme(commands: Iterable[Command], text: str) -> bool:
     for command in commands:
         if any("step" in key for key in command.data):
             return True
-        for key, scale in _PERCENT.items():
-            value = command.data.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            if (value * scale < 50) if highest else (value * scale > 50):
+        for level in _levels(command, _PERCENT):
+            if (level < 50) if highest else (level > 50):
                 return True
     return False
 
@@ -223,11 +227,6 @@ def invents(commands: Iterable[Command], said: frozenset[float] | None) -> bool:
     """Whether a command sets a level to a number the request did not say."""
     if said is None:
         return False
-    for command in commands:
-        for key, scale in SETTINGS.items():
-            value = command.data.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            if not any(abs(value * scale - s) <= 0.5 for s in said):
-                return True
-    return False
+    return any(
+        not _near(level, said) for command in commands for level in _levels(command, SETTINGS)
+    )
