@@ -336,7 +336,8 @@ def _media(b: _Builder, d: Device, x: str) -> None:
         x,
         _cmd(d, "media_play"),
     )
-    b.fixed(f"stop {x}", _cmd(d, "media_stop"))
+    # as Home Assistant reads it: "stop the TV" pauses what plays (a pause can be undone)
+    b.fixed(f"stop {x}", _cmd(d, "media_pause"))
     for verb in NEXT_TRACK:
         b.fixed(f"{verb} {x}", _cmd(d, "media_next_track"))
     for verb in PREVIOUS_TRACK:

@@ -81,6 +81,8 @@ _GENERIC = frozenset(_GENERIC_WORDS.split())
 _VERB_WORDS = """water heat clean play start stop turn set make open close run brew cook wash dry
 charge cool warm feed mow"""
 _VERBS = frozenset(_VERB_WORDS.split())
+# of those, the ones that say more than on or off
+_DOING = _VERBS - {"turn", "set", "make", "start", "stop", "open", "close", "run"}
 
 
 # Words of a request for the whole home (and the English of its gloss: "partout", "toutes")
@@ -111,12 +113,28 @@ _GROUP_WORDS = frozenset(
 
 
 @functools.lru_cache(maxsize=4096)
+def _glossed(word: str) -> tuple[str, ...]:
+    """The English of a word of a name, stemmed: "cortina" gives ("curtain",)."""
+    match = best_match(word)
+    return tuple(_stem(w) for words in match.words for w in words.split()) if match else ()
+
+
 def _is_group_word(word: str) -> bool:
     """Whether a word of a name is, in the language it is in, one of those nouns: "lumière"
     of "lumière du plafond" (light), "Lampe", "luces", "灯"; "plafond" is not."""
-    match = best_match(word)
-    english = [w for words in match.words for w in words.split()] if match else []
-    return bool(english) and all(_stem(w) in _GROUP_WORDS for w in english)
+    english = _glossed(word)
+    return bool(english) and all(w in _GROUP_WORDS for w in english)
+
+
+def own_kind_words(device: Device) -> frozenset[str]:
+    """What the device itself says it is: its device class and the words of its names, in
+    English too ("Cortina derecha": curtain), not its domain's other nouns (a blind is not a
+    curtain, though both are covers)."""
+    words = {_stem(w) for w in words_of_names(device)}
+    words |= {e for w in words_of_names(device) for e in _glossed(w)}
+    if device.device_class:
+        words.add(device.device_class)
+    return frozenset(words - _GENERIC)
 
 
 def words_of_names(device: Device | None) -> set[str]:
@@ -162,6 +180,14 @@ class Mentions:
     everywhere: bool = False  # the request speaks of the whole home ("all", "everywhere")
     # the home's only device of its domain, when the request names its kind ("the thermostat")
     lone: frozenset[str] = frozenset()
+    # of ``kinds``, those the kind word names by their own names or class ("the curtains",
+    # not the blind beside them)
+    own_kinds: frozenset[str] = frozenset()
+    plural: bool = False  # the request names a kind in the plural ("the curtains", "all")
+    # the request says what to do beyond on and off ("water the garden", "cool the study")
+    doing: bool = False
+    # devices called by nothing but a place's name ("Fountain Switch" in the Fountain)
+    namesakes: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.devices or self.areas)
@@ -173,12 +199,27 @@ class Mentions:
         registry: Registry,
         area: str | None = None,
         devices: Iterable[Device] | None = None,
+        gloss: str | None = None,
     ) -> Mentions:
-        """What ``text`` names of ``devices`` (default: all) and of the places; ``area``, where
-        the request was made, counts as named when something else is (a request made in the
-        bedroom may mean the bedroom's lamp)."""
+        """What ``text`` (with its English ``gloss`` beside it, if any) names of ``devices``
+        (default: all) and of the places; ``area``, where the request was made, counts as
+        named when something else is (a request made in the bedroom may mean the bedroom's
+        lamp)."""
         chosen = list(registry.devices if devices is None else devices)
         named = _longest_named(text, chosen)
+        if gloss:
+            # a name the gloss carries over is not named again within a longer one the text
+            # names: "l'interrupteur de la cuisine", glossed "turn on interrupteur kitchen", is
+            # not also the "interrupteur"
+            names = [
+                n for d in chosen if d.entity_id in named for n in map(normalize_name, d.names)
+            ]
+            named |= {
+                e for e in _longest_named(gloss, chosen)
+                if not any(holds(f" {n} ", key) for n in names for key in _keys_of(e, chosen))
+                or e in named
+            }  # fmt: skip
+            text = f"{text} {gloss}"
         floors, areas = _places_named(text, registry)
         areas |= {a.id for a in registry.areas if a.floor in floors}
         places = bool(floors or areas)
@@ -199,7 +240,18 @@ class Mentions:
         ) and not HERE_WORDS.search(text)
         domains = Counter(d.domain for d in chosen)
         lone = frozenset(e for e in by_noun if domains[e.split(".")[0]] == 1)
-        return cls(named, frozenset(areas), places, kinds, called, area, nearby, everywhere, lone)
+        own = frozenset(d.entity_id for d in chosen if said & own_kind_words(d) - place_words)
+        plural = everywhere or any(
+            w.endswith("s") and _stem(w) in _GROUP_WORDS for w in normalize_name(text).split()
+        )
+        doing = bool(heard & _DOING)
+        namesakes = frozenset(
+            d.entity_id for d in chosen if d.area in areas and not name_words(d, place_words)
+        )
+        return cls(
+            named, frozenset(areas), places, kinds, called, area, nearby, everywhere, lone,
+            own & kinds, plural, doing, namesakes,
+        )  # fmt: skip
 
     @property
     def wanted(self) -> frozenset[str]:
@@ -296,17 +348,58 @@ class Mentions:
             pool = {e for e in pool if _area_of(registry, e) == self.here}
         return touched == pool and len(pool) == 1
 
+    def beyond_lights(self, commands: Iterable[Command]) -> bool:
+        """Whether a place named alone and switched on or off ("allume la cuisine", "switch
+        off the master bedroom") is answered with something other than its lights: as Home
+        Assistant reads it, a room switched on is its lights, not the coffee machine's plug."""
+        if not self.places or self.devices or self.called or self.kinds or self.doing:
+            return False
+        return any(
+            c.service in ("turn_on", "turn_off")
+            and c.domain not in ("light", *_HOMEWIDE)
+            and not set(c.entity_ids) <= self.namesakes
+            for c in commands
+        )
+
+    def left_out(self, commands: Iterable[Command], registry: Registry) -> frozenset[str]:
+        """The devices the commands leave out of those the request names by their kind in a
+        place, when they touch some of them only: "sluit in de woonkamer de gordijnen" (close
+        the curtains in the living room) answered with the left curtain alone leaves out the
+        right one. Home Assistant reads a kind in a place as all of it there; with no place
+        named, the place is the room the request was said in. Empty when the request names a
+        device, or a word of one's own name ("the left curtain"), or no kind."""
+        touched = _touched(commands)
+        if not touched or self.devices or self.called or not self.kinds:
+            return frozenset()
+        if self.places:
+            named = self.areas - {self.here} or self.areas
+        elif self.here is not None and not self.everywhere:
+            named = frozenset({self.here})
+        else:
+            return frozenset()
+        kin = {e.split(".")[0] for e in touched}
+        pool = {e for e in self.kinds if e.split(".")[0] in kin and _area_of(registry, e) in named}
+        pool = (pool & self.own_kinds) or pool
+        if not touched < pool:
+            return frozenset()
+        return frozenset(pool - touched)
+
     def grounds(self, commands: Iterable[Command], registry: Registry) -> bool:
-        """Whether the commands touch a named device, a device in a named place, or a device
-        with no place (a scene, a whole-home thermostat: no place can speak against it)."""
+        """Whether the commands touch a named device, a device in a named place, a scene or
+        script (in no place), or a device with no place (a whole-home thermostat) when the
+        request names no place or calls it by its own word: "la musique dans le salon" is not
+        the TV in no room, though "the thermostat" or "the TV in the lounge" may be."""
         if not self:
             return True
         for command in commands:
             for entity_id in command.entity_ids:
                 device = registry.device(entity_id)
-                if device is None or device.area is None:
+                if device is None or entity_id in self.devices:
                     return True
-                if entity_id in self.devices or device.area in self.areas:
+                loose = not self.places or entity_id in self.called or device.domain in _HOMEWIDE
+                if device.area is None and loose:
+                    return True
+                if device.area is not None and device.area in self.areas:
                     return True
         return False
 
@@ -347,7 +440,25 @@ def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
         if len(owners) == 1 and len(word) > 2:
             is_floor, place = next(iter(owners))
             (floors if is_floor else areas).add(place)
+        for is_floor, place in _compound_place(word, keys):
+            (floors if is_floor else areas).add(place)
     return floors, areas
+
+
+_KIND_STEMS = frozenset(_stem(w) for words in KIND_NOUNS.values() for w in words.split())
+
+
+def _compound_place(word: str, keys: dict[str, list[tuple[bool, str]]]) -> list[tuple[bool, str]]:
+    """The place a German or Dutch compound of a place and a kind names: "keukenlampen" (the
+    kitchen's lamps) names the Keuken, "Wohnzimmerlicht" the Wohnzimmer."""
+    for key, places in keys.items():
+        rest = word[len(key) :]
+        if " " in key or len(key) < 4 or len(rest) < 3 or not word.startswith(key):
+            continue
+        english = _glossed(rest)
+        if english and all(w in _KIND_STEMS for w in english):
+            return places
+    return []
 
 
 def _longest_named(text: str, devices: Iterable[Device]) -> frozenset[str]:
@@ -360,6 +471,10 @@ def _longest_named(text: str, devices: Iterable[Device]) -> frozenset[str]:
                 owners.setdefault(key, set()).add(device.entity_id)
     found, _ = _longest_first(text, owners)
     return frozenset(e for key in found for e in owners[key])
+
+
+def _keys_of(entity_id: str, devices: Iterable[Device]) -> list[str]:
+    return [normalize_name(n) for d in devices if d.entity_id == entity_id for n in d.names]
 
 
 def _longest_first(text: str, keys: Iterable[str]) -> tuple[list[str], str]:

@@ -112,7 +112,7 @@ class LLMTier:
             )
             model = self.model()
             actionable = [d for d in registry.devices if _actionable(d)]
-            mentions = Mentions.find(words, registry, request.area, actionable)
+            mentions = Mentions.find(request.text, registry, request.area, actionable, english)
             said = said_values(words)
             # A request that names a room or floor ("all the lights in here") never means the
             # whole home: those lines are left out, so "all" cannot pull the model there.
@@ -213,8 +213,10 @@ class LLMTier:
                 refused.add(line)
             elif not all(validate(c, registry).ok for c in parsed):
                 refused.add(line)
+            elif (grouped := _whole_group(parsed, mentions, registry)) is None:
+                invented[line] = parsed  # "the curtain": one of the two in the room
             elif (
-                invents(parsed, said)
+                invents(parsed := grouped, said)
                 or unsaid_choice(parsed, words)
                 or contradicts(parsed, words, registry)
                 or ignores(parsed, words, registry)
@@ -222,6 +224,7 @@ class LLMTier:
                 or misreads(parsed, words)
                 or mentions.widens(parsed)
                 or mentions.strays(parsed)
+                or mentions.beyond_lights(parsed)
             ):
                 invented[line] = parsed
             else:
@@ -375,3 +378,27 @@ def _overlap(words: Sequence[str], target: Sequence[str]) -> float:
 
 def _unsure(commands: Sequence[Command], registry: Registry) -> str:
     return f"I'm not sure. Did you mean: {describe(commands, registry)}"
+
+
+def _whole_group(
+    parsed: tuple[Command, ...],
+    mentions: Mentions,
+    registry: Registry,
+) -> tuple[Command, ...] | None:
+    """The commands of a line, taking in the devices of the kind the request names in a place
+    that the line leaves out (see :meth:`Mentions.left_out`): "close the curtains in the
+    living room" is both of its curtains, as Home Assistant reads it. None (doubt the line)
+    when the request names the kind once ("the curtain", one of two), or the devices are
+    locks, or the commands do not all do one thing the others can do too."""
+    missing = mentions.left_out(parsed, registry)
+    if not missing:
+        return parsed
+    if not mentions.plural or len({(c.action, tuple(sorted(c.data.items()))) for c in parsed}) > 1:
+        return None
+    first = parsed[0]
+    if first.domain == "lock":
+        return None
+    added = tuple(replace(first, entity_ids=(e,)) for e in sorted(missing))
+    if not all(validate(c, registry).ok for c in added):
+        return None
+    return parsed + added

@@ -23,6 +23,9 @@ from hub.text.numbers import number_words, spoken_key, words_pattern
 from hub.tiers.grounding import words_of_names
 
 _NOT_SWITCHED = "open close shut lock unlock water watering irrigate hoover vacuum"
+# what is said of what a player plays, never of switching a thing on or off: "skip this",
+# "arrête le film" (stop the movie), "remets la lecture en marche" (resume the playback)
+_PLAYING = "pause resume unpause skip next previous movie playback episode"
 # Words of a request that an action contradicts: "play the next song" is never the previous
 # track, "skip back" never the next one. A line whose action a word of the request speaks
 # against is doubted (asked about, never acted on).
@@ -34,7 +37,7 @@ CONTRADICTED_BY = {
     "media_player.volume_up": "down quieter lower softer decrease reduce",
     "media_player.volume_down": "up louder raise increase",
     "vacuum.start": "return base dock",
-    "lock.lock": "unlock unbolt unlatch",
+    "lock.lock": "unlock unlocked unbolt unlatch open",
     "lock.unlock": "lock bolt latch secure",
     "cover.open_cover": "close shut lower",
     "cover.close_cover": "open raise",
@@ -45,11 +48,15 @@ CONTRADICTED_BY = {
     "switch.turn_off": "open close shut lock unlock",
     # and a louder radio is not a radio switched on ("lauter": "turn up volume")
     # nor a paused one switched off ("mets la TV en pause")
-    "media_player.turn_on": f"{_NOT_SWITCHED} louder quieter softer volume pause next previous",
-    "media_player.turn_off": f"{_NOT_SWITCHED} louder quieter softer volume pause resume play "
-    "unpause continue next previous",
+    "media_player.turn_on": f"{_NOT_SWITCHED} {_PLAYING} louder quieter softer volume continue",
+    "media_player.turn_off": f"{_NOT_SWITCHED} {_PLAYING} louder quieter softer volume play "
+    "continue",
 }  # fmt: skip
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
+# and what is said of playing speaks against every line of a device that plays nothing
+# ("saltar pista" answered with the lights, "nächsten Titel" with the robot vacuum)
+_PLAYING_WORDS = frozenset(_PLAYING.split()) | {"song", "track"}
+_PLAYS = frozenset({"media_player", "vacuum", "script", "scene", "automation"})
 # A device switched on is contradicted by "off" ("schalte den Ventilator ab": "turn off"),
 # unless "on" is said too ("the light on and the fan off"); a script or scene is "kicked off"
 _STARTED = frozenset({"script", "scene", "automation"})
@@ -84,6 +91,8 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
     words = frozenset(normalize_name(text).split())
     for command in commands:
         against = words & _CONTRADICTED.get(command.action, frozenset())
+        if command.domain not in _PLAYS:
+            against |= words & _PLAYING_WORDS
         switched_on = command.action.endswith(".turn_on") and command.domain not in _STARTED
         if switched_on and "on" not in words and not _COMPOUND.search(text):
             against |= words & {"off"}
