@@ -56,7 +56,8 @@ _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADIC
 # and what is said of playing speaks against every line of a device that plays nothing
 # ("saltar pista" answered with the lights, "nächsten Titel" with the robot vacuum)
 _PLAYING_WORDS = frozenset(_PLAYING.split()) | {"song", "track"}
-_PLAYS = frozenset({"media_player", "vacuum", "script", "scene", "automation"})
+_PLAYS = frozenset({"media_player", "script", "scene", "automation"})
+_CLEANING = frozenset({"pause", "resume", "unpause"})  # a robot vacuum pauses and resumes too
 # A device switched on is contradicted by "off" ("schalte den Ventilator ab": "turn off"),
 # unless "on" is said too ("the light on and the fan off"); a script or scene is "kicked off"
 _STARTED = frozenset({"script", "scene", "automation"})
@@ -92,7 +93,7 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
     for command in commands:
         against = words & _CONTRADICTED.get(command.action, frozenset())
         if command.domain not in _PLAYS:
-            against |= words & _PLAYING_WORDS
+            against |= words & _PLAYING_WORDS - (_CLEANING if command.domain == "vacuum" else set())
         switched_on = command.action.endswith(".turn_on") and command.domain not in _STARTED
         if switched_on and "on" not in words and not _COMPOUND.search(text):
             against |= words & {"off"}

@@ -93,6 +93,8 @@ def test_a_device_may_be_named_with_the_as_people_say_it(registry: Registry) -> 
     language = build_language(registry)
     for line, action, entity in (
         ("pause the tv", "media_player.media_pause", "media_player.living_room_tv"),
+        # as Home Assistant reads it, stopping a player pauses it (a pause can be undone)
+        ("stop the tv", "media_player.media_pause", "media_player.living_room_tv"),
         ("set the tv volume to 10", "media_player.volume_set", "media_player.living_room_tv"),
         ("turn on the kitchen light", "light.turn_on", "light.kitchen_ceiling"),
         ("open the garden tap", "valve.open_valve", "valve.garden_water"),

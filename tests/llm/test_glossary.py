@@ -220,6 +220,16 @@ def test_han_alone_is_read_as_chinese_before_japanese() -> None:
         ("déverrouille la serrure", {"unlock", "deadbolt"}),
         ("alle lampen uit doen in deze ruimte", {"all", "here"}),
         ("dormitorio mínimo brillo", {"min"}),
+        # what plays, and skipping it
+        ("salta pista en la TV", {"skip", "track"}),
+        ("sla dit op de TV over", {"skip"}),
+        ("Arrête le film sur la TV", {"movie"}),
+        ("Remettre la lecture en marche", {"again", "playback", "on"}),
+        ("Starte nächsten Titel im Wohnzimmer", {"next", "song"}),
+        # a plural is a plural; the lock, the thing
+        ("sluit het gordijn", {"curtain"}),
+        ("Alle woonkamerventilators uitschakelen", {"all", "living", "fans"}),
+        ("把前门的锁打开", {"deadbolt", "open"}),
     ],
 )
 def test_words_that_speak_of_direction_and_extremes(text: str, words: set[str]) -> None:

@@ -373,3 +373,105 @@ def test_a_name_said_inside_a_longer_name_is_not_named() -> None:
     assert Mentions.find("turn on the desk lamp", registry).devices == {"light.desk"}
     assert Mentions.find("打开主卧室灯", registry).devices == {"light.master"}
     assert Mentions.find("lamp and desk lamp", registry).devices == {"light.lamp", "light.desk"}
+
+
+# -- a kind in a place, a place alone, a room's devices and those in no room ----------------
+DUTCH_LIVING_ROOM = Registry(
+    areas=[Area("woonkamer", "Woonkamer"), Area("keuken", "Keuken"), Area("salon", "Salon")],
+    devices=[
+        Device("cover.gordijn_links", "Gordijn links", "woonkamer", device_class="curtain"),
+        Device("cover.gordijn_rechts", "Gordijn rechts", "woonkamer", device_class="curtain"),
+        Device("cover.rolluik", "Rolluik", "woonkamer", device_class="shutter"),
+        Device("light.keuken_plafond", "Keuken plafond", "keuken"),
+        Device("light.slaapkamer_lamp", "Slaapkamer lamp", None),
+        Device("switch.keuken", "Koffiezetapparaat", "keuken"),
+        Device("media_player.tv", "TV", None),
+    ],
+)
+
+
+def _close(*entity_ids: str) -> list[Command]:
+    return [Command("cover.close_cover", (e,)) for e in entity_ids]
+
+
+@pytest.mark.parametrize(
+    ("text", "gloss", "area"),
+    [
+        ("sluit in de woonkamer de gordijnen", "close in living room curtains", None),
+        ("gordijnen dicht doen", "curtains close", "woonkamer"),
+        ("close the curtains in the woonkamer", None, None),
+    ],
+)
+def test_a_kind_in_a_place_is_all_of_it_there(text: str, gloss: str | None, area: str) -> None:
+    """One of two curtains leaves the other out; the shutter beside them is no curtain."""
+    mentions = Mentions.find(text, DUTCH_LIVING_ROOM, area, gloss=gloss)
+    assert mentions.plural
+    assert mentions.left_out(_close("cover.gordijn_links"), DUTCH_LIVING_ROOM) == {
+        "cover.gordijn_rechts"
+    }
+    both = _close("cover.gordijn_links", "cover.gordijn_rechts")
+    assert not mentions.left_out(both, DUTCH_LIVING_ROOM)
+
+
+def test_a_curtain_called_by_its_own_word_leaves_nothing_out() -> None:
+    mentions = Mentions.find("sluit het gordijn links", DUTCH_LIVING_ROOM, "woonkamer")
+    assert not mentions.left_out(_close("cover.gordijn_links"), DUTCH_LIVING_ROOM)
+    singular = Mentions.find("sluit het gordijn hier", DUTCH_LIVING_ROOM, "woonkamer")
+    assert not singular.plural
+    assert singular.left_out(_close("cover.gordijn_links"), DUTCH_LIVING_ROOM)
+
+
+def test_a_place_alone_switched_on_is_its_lights() -> None:
+    mentions = Mentions.find("zet de keuken aan", DUTCH_LIVING_ROOM)
+    assert mentions.beyond_lights(_on("switch.keuken"))
+    assert not mentions.beyond_lights(_on("light.keuken_plafond"))
+    # a device of a kind the request names is not the room's lights
+    assert not Mentions.find(
+        "de koffiezetapparaat in de keuken aan", DUTCH_LIVING_ROOM
+    ).beyond_lights(_on("switch.keuken"))
+
+
+def test_a_device_named_after_its_place_is_the_place() -> None:
+    registry = Registry(
+        areas=[Area("fountain", "Fountain")],
+        devices=[Device("switch.fountain_switch", "Fountain Switch", "fountain")],
+    )
+    mentions = Mentions.find("Turn on the fountain", registry, "fountain")
+    assert not mentions.beyond_lights(_on("switch.fountain_switch"))
+    assert not Mentions.find("water the fountain", registry).beyond_lights(
+        _on("switch.fountain_switch")
+    )
+
+
+def test_a_device_in_no_room_does_not_ground_a_request_naming_a_room() -> None:
+    play = [Command("media_player.media_play", ("media_player.tv",))]
+    assert not Mentions.find("seguir con la música en el salón", DUTCH_LIVING_ROOM).grounds(
+        play, DUTCH_LIVING_ROOM
+    )
+    assert Mentions.find("seguir con la música", DUTCH_LIVING_ROOM).grounds(play, DUTCH_LIVING_ROOM)
+    # called by its own word, it may be in no room
+    assert Mentions.find("the TV in the salon", DUTCH_LIVING_ROOM).grounds(play, DUTCH_LIVING_ROOM)
+
+
+def test_a_compound_of_a_place_and_a_kind_names_the_place() -> None:
+    mentions = Mentions.find("wil je de keukenlampen uitschakelen", DUTCH_LIVING_ROOM)
+    assert mentions.areas == {"keuken"}
+    off = [Command("light.turn_off", ("light.slaapkamer_lamp",))]
+    assert not mentions.grounds(off, DUTCH_LIVING_ROOM)
+    assert Mentions.find("keukendeur", DUTCH_LIVING_ROOM).areas == {"keuken"}  # deur: door
+    assert not Mentions.find("keukenplafondje", DUTCH_LIVING_ROOM).areas  # not a kind
+
+
+def test_a_name_carried_into_the_gloss_is_not_named_inside_a_longer_one() -> None:
+    registry = Registry(
+        areas=[Area("kitchen", "cuisine"), Area("hall", "entrée")],
+        devices=[
+            Device("switch.kitchen", "interrupteur de la cuisine", "kitchen"),
+            Device("switch.hall", "interrupteur", "hall"),
+        ],
+    )
+    text = "activer l'interrupteur de la cuisine"
+    mentions = Mentions.find(text, registry, gloss="turn on interrupteur kitchen")
+    assert mentions.devices == {"switch.kitchen"}
+    hall = Mentions.find("active l'interrupteur", registry, gloss="turn on interrupteur")
+    assert hall.devices == {"switch.hall"}

@@ -439,3 +439,27 @@ def test_a_mode_the_request_never_says_is_asked_again_without_any_mode(
     result = tier_with(fake).handle(Request("thermostat on"), registry)
     assert result is not None and [c.action for c in result.commands] == ["climate.turn_on"]
     assert "set thermostat mode to *" in fake.calls[1][2]
+
+
+def test_the_curtains_of_a_room_are_all_of_them() -> None:
+    """ "de gordijnen" in the living room answered with one of its two curtains takes in the
+    other, as Home Assistant reads a kind in a place; "het gordijn" (one) is asked about."""
+    from tests.tiers.test_grounding import DUTCH_LIVING_ROOM
+
+    fake = FakeLines()
+    fake.enqueue("close gordijn links")
+    result = tier_with(fake).handle(
+        Request("close the curtains here", area="woonkamer"), DUTCH_LIVING_ROOM
+    )
+    assert result is not None and not result.question
+    assert sorted(e for c in result.commands for e in c.entity_ids) == [
+        "cover.gordijn_links",
+        "cover.gordijn_rechts",
+    ]
+    assert {c.action for c in result.commands} == {"cover.close_cover"}
+    fake.enqueue("close gordijn links")
+    fake.enqueue("close gordijn links")
+    one = tier_with(fake).handle(
+        Request("close the curtain here", area="woonkamer"), DUTCH_LIVING_ROOM
+    )
+    assert one is not None and one.question and not one.commands

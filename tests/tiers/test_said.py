@@ -206,3 +206,26 @@ def test_play_is_not_the_next_track_unless_next_is_said() -> None:
     assert contradicts(skip, "play on the porch", registry)
     assert not contradicts(skip, "play the next song", registry)
     assert not contradicts(skip, "skip this one and play the next", registry)
+
+
+def test_what_is_said_of_playing_is_not_switching(registry: Registry) -> None:
+    """ "skip", "resume", the movie or the playback speak of what plays, not of the set."""
+    player = registry.by_domain("media_player")[0].entity_id
+    on = [Command("media_player.turn_on", (player,))]
+    off = [Command("media_player.turn_off", (player,))]
+    assert contradicts(on, "salta pista en la TV skip track in tv", registry)
+    assert contradicts(off, "Arrête le film sur la TV turn off movie sur tv", registry)
+    assert contradicts(on, "remettre la lecture en marche again playback on", registry)
+    assert not contradicts(on, "turn the tv on", registry)
+    light = registry.by_domain("light")[0].entity_id
+    assert contradicts([Command("light.turn_on", (light,))], "saltar pista skip track", registry)
+    vacuum = registry.by_domain("vacuum")[0].entity_id
+    assert contradicts([Command("vacuum.start", (vacuum,))], "start next song", registry)
+    assert not contradicts([Command("vacuum.start", (vacuum,))], "resume cleaning", registry)
+
+
+def test_an_open_door_is_never_locked(registry: Registry) -> None:
+    lock = [Command("lock.lock", ("lock.back_door",))]
+    assert contradicts(lock, "Haustür auf front door open", registry)
+    assert contradicts(lock, "maak voordeur ontgrendeld turn front door unlocked", registry)
+    assert not contradicts(lock, "lock the back door", registry)
