@@ -223,6 +223,13 @@ class Mentions:
         floors, areas = _places_named(text, registry)
         areas |= {a.id for a in registry.areas if a.floor in floors}
         places = bool(floors or areas)
+        if places:
+            # "the thermostat in the bedroom" is not the living room's device called
+            # "Thermostat": in a place named, a name that is only a kind is the kind's there
+            named = frozenset(
+                d.entity_id for d in chosen
+                if d.entity_id in named and (d.area is None or d.area in areas or not _kind_only(d))
+            )  # fmt: skip
         if (named or areas) and area:
             areas.add(area)
         place_names = [*(a.names for a in registry.areas), *(f.names for f in registry.floors)]
@@ -379,7 +386,8 @@ class Mentions:
             return frozenset()
         kin = {e.split(".")[0] for e in touched}
         pool = {e for e in self.kinds if e.split(".")[0] in kin and _area_of(registry, e) in named}
-        pool = (pool & self.own_kinds) or pool
+        if kin == {"cover"}:  # a curtain is not a blind, though both are covers
+            pool = (pool & self.own_kinds) or pool
         if not touched < pool:
             return frozenset()
         return frozenset(pool - touched)
@@ -471,6 +479,15 @@ def _longest_named(text: str, devices: Iterable[Device]) -> frozenset[str]:
                 owners.setdefault(key, set()).add(device.entity_id)
     found, _ = _longest_first(text, owners)
     return frozenset(e for key in found for e in owners[key])
+
+
+def _kind_only(device: Device) -> bool:
+    """Whether one of the device's names says nothing but its kind ("Thermostat", "TV")."""
+    kinds = _KIND_STEMS | {_stem(w) for words in KIND_HINTS.values() for w in words.split()}
+    return any(
+        words and all(_stem(w) in kinds for w in words)
+        for words in (set(normalize_name(n).split()) - _GENERIC for n in device.names)
+    )
 
 
 def _keys_of(entity_id: str, devices: Iterable[Device]) -> list[str]:

@@ -39,6 +39,7 @@ from hub.tiers.said import (
     contradicts,
     ignores,
     invents,
+    is_compound,
     misreads,
     misses_extreme,
     said_values,
@@ -231,6 +232,13 @@ class LLMTier:
                 valid[line] = parsed
                 grounded = grounded or mentions.grounds(parsed, registry)
                 kind = kind or mentions.fits_kinds(parsed)
+        if grounded and mentions.places and not is_compound(words):
+            # "secure the door in the kitchen" answered with the kitchen's lock and the garage
+            # door: one request about one place, so the line about elsewhere is doubted
+            for line in [
+                x for x, parsed in valid.items() if not mentions.grounds(parsed, registry)
+            ]:
+                invented[line] = valid.pop(line)
         if invented:
             log.info(
                 "The model wrote %s, which the request speaks against (a number it never "

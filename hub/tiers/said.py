@@ -63,9 +63,23 @@ _CLEANING = frozenset({"pause", "resume", "unpause"})  # a robot vacuum pauses a
 _STARTED = frozenset({"script", "scene", "automation"})
 # what says the next track ("play the next song", "skip this one")
 _NEXT = frozenset({"next", "skip", "forward", "ahead"})
+# "a bit", "a little": part of the way, never all of it
+_PARTLY = frozenset({"bit", "little", "slightly", "somewhat", "tad"})
+_ALL_THE_WAY = frozenset({"cover.open_cover", "cover.close_cover", "light.turn_off"})
 # A request of more than one action ("set the light to 30% and turn the fan off"): what it
 # says of one action is not held against another's line
 _COMPOUND = re.compile(r"\band\b|[,;]|\bthen\b", re.I)
+
+
+def is_compound(text: str) -> bool:
+    """Whether the request may ask for more than one thing ("the light on and the fan off")."""
+    return bool(_COMPOUND.search(text))
+
+
+# what says a shade of white: "warm white", "cooler", "daylight", "2700 kelvin"
+_WHITES = frozenset(
+    "warm warmer cool cooler cold colder white daylight kelvin temperature candle".split()  # noqa: SIM905
+)
 
 
 def unsaid_choice(commands: Iterable[Command], text: str) -> bool:
@@ -74,6 +88,8 @@ def unsaid_choice(commands: Iterable[Command], text: str) -> bool:
     "cooling" cool, "automatic" auto; a look ("like a sunset") means its colour (orange)."""
     words = normalize_name(text).split()
     for command in commands:
+        if "color_temp_kelvin" in command.data and not set(words) & _WHITES:
+            return True  # "a little dimmer" answered with a warmer white
         colour = command.data.get("color_name")
         if isinstance(colour, str) and colour not in words and colour != look_colour(text):
             return True  # "brightness to the max" answered with white
@@ -97,6 +113,8 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
         switched_on = command.action.endswith(".turn_on") and command.domain not in _STARTED
         if switched_on and "on" not in words and not _COMPOUND.search(text):
             against |= words & {"off"}
+        if command.action in _ALL_THE_WAY:
+            against |= words & _PARTLY  # "close the curtains a bit" is not closing them
         if command.action == "media_player.media_next_track" and not words & _NEXT:
             against |= words & {"play"}  # "play music" is not the next track
         for entity_id in command.entity_ids if against else ():
@@ -119,8 +137,8 @@ def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     if not commands or _COMPOUND.search(text):
         return False
     levels = any("step" not in key for command in commands for key in command.data)
-    if (_PERCENTAGE.search(text) or _DEGREES.search(text)) and not levels:
-        return True
+    if (_PERCENTAGE.search(text) or _DEGREES.search(text) or _PART.search(text)) and not levels:
+        return True  # "auf die Hälfte" (half) answered with the shutter closed
     if any(c.data or c.action != "light.turn_on" for c in commands):
         return False
     names = {w for c in commands for e in c.entity_ids for w in words_of_names(registry.device(e))}
@@ -128,6 +146,7 @@ def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     return bool((set(normalize_name(text).split()) & _COLOURS) - names)
 
 
+_PART = re.compile(r"\b(half|halfway|a quarter|three quarters)\b", re.I)
 _PERCENTAGE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:%|percent\b|per cent\b)", re.I)
 _DEGREES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:°|degrees?\b)", re.I)
 

@@ -475,3 +475,19 @@ def test_a_name_carried_into_the_gloss_is_not_named_inside_a_longer_one() -> Non
     assert mentions.devices == {"switch.kitchen"}
     hall = Mentions.find("active l'interrupteur", registry, gloss="turn on interrupteur")
     assert hall.devices == {"switch.hall"}
+
+
+def test_a_name_that_is_only_a_kind_is_that_kind_in_the_place_named() -> None:
+    """ "the thermostat in the bedroom" is the bedroom's radiator, not the living room's
+    device called "Thermostat"; named alone, it is that device."""
+    registry = Registry(
+        areas=[Area("living_room", "Living Room"), Area("bedroom", "Bedroom")],
+        devices=[
+            Device("climate.living_room", "Thermostat", "living_room"),
+            Device("climate.bedroom", "Bedroom Radiator", "bedroom"),
+        ],
+    )
+    off = [Command("climate.turn_off", ("climate.living_room",))]
+    in_bedroom = Mentions.find("turn the thermostat in the bedroom off", registry)
+    assert not in_bedroom.devices and not in_bedroom.grounds(off, registry)
+    assert Mentions.find("turn the thermostat off", registry).devices == {"climate.living_room"}

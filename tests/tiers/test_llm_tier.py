@@ -463,3 +463,15 @@ def test_the_curtains_of_a_room_are_all_of_them() -> None:
         Request("close the curtain here", area="woonkamer"), DUTCH_LIVING_ROOM
     )
     assert one is not None and one.question and not one.commands
+
+
+def test_one_request_about_one_place_drops_the_line_about_elsewhere(registry: Registry) -> None:
+    """ "close the blinds in the living room" answered with them and the garage door: the
+    garage is not the living room (a request of two parts may speak of two places)."""
+    fake = FakeLines()
+    fake.enqueue("close living room blinds", "close garage door")
+    fake.enqueue("close living room blinds")  # asked again without the garage door
+    result = tier_with(fake).handle(Request("close the blinds in the living room"), registry)
+    assert result is not None
+    assert [c.entity_ids for c in result.commands] == [("cover.living_room_blinds",)]
+    assert fake.calls[1][2] == frozenset({"close garage door"})

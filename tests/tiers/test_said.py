@@ -229,3 +229,26 @@ def test_an_open_door_is_never_locked(registry: Registry) -> None:
     assert contradicts(lock, "Haustür auf front door open", registry)
     assert contradicts(lock, "maak voordeur ontgrendeld turn front door unlocked", registry)
     assert not contradicts(lock, "lock the back door", registry)
+
+
+def test_a_shade_of_white_never_said_is_a_choice(registry: Registry) -> None:
+    lamp = registry.by_domain("light")[0].entity_id
+    warmer = [Command("light.turn_on", (lamp,), {"color_temp_kelvin": 2700})]
+    assert unsaid_choice(warmer, "can I have the desk lamp a little dimmer")
+    assert not unsaid_choice(warmer, "make the desk lamp warm white")
+
+
+def test_a_bit_is_never_all_the_way(registry: Registry) -> None:
+    curtains = registry.by_domain("cover")[0].entity_id
+    close = [Command("cover.close_cover", (curtains,))]
+    assert contradicts(close, "close the bedroom curtains a bit", registry)
+    assert not contradicts(close, "close the bedroom curtains", registry)
+
+
+def test_half_said_and_no_level_set_is_left_out(registry: Registry) -> None:
+    shutter = registry.by_domain("cover")[0].entity_id
+    close = [Command("cover.close_cover", (shutter,))]
+    half = [Command("cover.set_cover_position", (shutter,), {"position": 50})]
+    text = "Fahr den Rollladen in der Stube auf die Hälfte lower shutters half"
+    assert ignores(close, text, registry)
+    assert not ignores(half, text, registry)
