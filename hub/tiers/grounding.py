@@ -15,75 +15,31 @@ checked in ``hub.tiers.said``.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hub.llm.glossary import best_match
 from hub.messages import Command
 from hub.registry import Device, Registry
 from hub.text.detect import is_unspaced
 from hub.text.fold import holds, normalize_name
-
-# Words that point at a domain, for choosing candidates in large homes.
-DOMAIN_WORDS = {
-    "light": "light lights lamp lamps bright brighter dim dimmer dark lighting",
-    "switch": "switch plug socket power",
-    "fan": "fan fans speed breeze",
-    "cover": "blind blinds curtain curtains shade shades shutter shutters garage door window "
-    "cover open close",
-    "valve": "valve water tap sprinkler open close",
-    "climate": "heat heating thermostat temperature warm warmer cold colder freezing hot cool ac "
-    "radiator degrees",
-    "lock": "lock unlock door locked",
-    "media_player": "tv television music speaker volume play pause song track louder quieter mute",
-    "vacuum": "vacuum clean robot hoover",
-    "scene": "scene mode",
-    "script": "script routine",
-    "todo": "list add shopping",
-}  # fmt: skip
-
-# What people call a domain's devices: nouns only (a verb such as "switch" or "warm" says
-# nothing of which device is meant).
-KIND_NOUNS = {
-    "light": "light lights lamp lamps lighting bulb bulbs",
-    "switch": "plug socket outlet",
-    "fan": "fan fans ventilator",
-    "cover": "blind blinds curtain curtains shade shades shutter shutters garage door window "
-    "awning gate",
-    "valve": "valve tap sprinkler irrigation",
-    "climate": "thermostat heating heater radiator ac aircon temperature",
-    "lock": "lock door deadbolt",
-    "media_player": "tv television speaker radio stereo",
-    "vacuum": "vacuum hoover",
-}  # fmt: skip
-# Words that are not names of a kind but speak of one alone: "make it louder" is about a
-# media player, "brighter" about a light.
-KIND_HINTS = {
-    "light": "brighter dimmer brightness red green blue yellow orange purple pink colour color",
-    "media_player": "louder quieter softer volume song track music episode mute unmute",
-    "climate": "heat heating",
-    "valve": "watering irrigate",
-}  # fmt: skip
-# Words of device names that say nothing of what the device is.
-_GENERIC_WORDS = """the a an of and in on at my our main big small little left right upper lower
-front back middle new old room one two three 1 2 3 4 all switch smart
-le la les l de du des d un une au aux en et sur dans el los las del al una y con
-der die das den dem ein eine im am zum zur von und mit auf het een van op il lo gli della di
-dell nell sull dall"""
-# (articles and prepositions of the languages homes are named in: "lumière de la cuisine"
-# is not called by every "de" and "la" of a French request)
-_GENERIC = frozenset(_GENERIC_WORDS.split())
-# Words of names that requests use as verbs ("water the garden" is not about the "water valve"
-# alone: the sprinkler waters it too).
-_VERB_WORDS = """water heat clean play start stop turn set make open close run brew cook wash dry
-charge cool warm feed mow"""
-_VERBS = frozenset(_VERB_WORDS.split())
-# of those, the ones that say more than on or off
-_DOING = _VERBS - {"turn", "set", "make", "start", "stop", "open", "close", "run"}
-
+from hub.tiers.kinds import (
+    DOING,
+    GENERIC,
+    GROUP_WORDS,
+    HINTS,
+    KIND_HINTS,
+    KIND_NOUNS,
+    KIND_STEMS,
+    VERBS,
+    glossed,
+    kind_only,
+    kind_words,
+    name_words,
+    own_kind_words,
+    stem,
+)
 
 # Words of a request for the whole home (and the English of its gloss: "partout", "toutes")
 _WHOLE_HOME = frozenset("all every everywhere everything whole entire house".split())  # noqa: SIM905
@@ -95,71 +51,6 @@ _NOT_WHOLE = re.compile(r"\b(all right|alright|all the way|at all|that'?s all|af
 HERE_WORDS = re.compile(r"\b(here|this room|the room|my room|our room)\b", re.IGNORECASE)
 # Domains whose entities belong to the whole home, not to a room
 _HOMEWIDE = frozenset({"scene", "script", "todo", "weather"})
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
-
-
-_HINTS = {domain: frozenset(map(_stem, words.split())) for domain, words in KIND_HINTS.items()}
-
-
-# The nouns every device of a domain answers to ("lights on" means every light, whatever it
-# is called); a media player's nouns tell a TV from a speaker, so they are not among them.
-_GROUP_WORDS = frozenset(
-    _stem(w) for domain, words in KIND_NOUNS.items() if domain != "media_player"
-    for w in words.split()
-)  # fmt: skip
-
-
-@functools.lru_cache(maxsize=4096)
-def _glossed(word: str) -> tuple[str, ...]:
-    """The English of a word of a name, stemmed: "cortina" gives ("curtain",)."""
-    match = best_match(word)
-    return tuple(_stem(w) for words in match.words for w in words.split()) if match else ()
-
-
-def _is_group_word(word: str) -> bool:
-    """Whether a word of a name is, in the language it is in, one of those nouns: "lumière"
-    of "lumière du plafond" (light), "Lampe", "luces", "灯"; "plafond" is not."""
-    english = _glossed(word)
-    return bool(english) and all(w in _GROUP_WORDS for w in english)
-
-
-def own_kind_words(device: Device) -> frozenset[str]:
-    """What the device itself says it is: its device class and the words of its names, in
-    English too ("Cortina derecha": curtain), not its domain's other nouns (a blind is not a
-    curtain, though both are covers)."""
-    words = {_stem(w) for w in words_of_names(device)}
-    words |= {e for w in words_of_names(device) for e in _glossed(w)}
-    if device.device_class:
-        words.add(device.device_class)
-    return frozenset(words - _GENERIC)
-
-
-def words_of_names(device: Device | None) -> set[str]:
-    """Every word of the device's names, folded."""
-    names = device.names if device is not None else ()
-    return {w for name in names for w in normalize_name(name).split()}
-
-
-def name_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
-    """The words of the device's own names that say which one it is ("coffee", "machine",
-    "tv" of "Smart TV"; not "light" of "Desk Light"), less the words of places and words that
-    say nothing."""
-    words = words_of_names(device) - place_words - _GENERIC
-    return frozenset(_stem(w) for w in words if not _is_group_word(w)) - _GROUP_WORDS
-
-
-def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
-    """What a person may call the device by its kind: the words of its names ("coffee",
-    "machine"), its domain's nouns ("fan", "hoover") and its device class, less the words of
-    places ("Kitchen Light" is not a kind of "kitchen") and words that say nothing."""
-    words = set(KIND_NOUNS.get(device.domain, "").split())
-    if device.device_class:
-        words.add(device.device_class)
-    words |= words_of_names(device)
-    return frozenset(_stem(w) for w in words - place_words - _GENERIC)
 
 
 @dataclass(frozen=True)
@@ -228,7 +119,7 @@ class Mentions:
             # "Thermostat": in a place named, a name that is only a kind is the kind's there
             named = frozenset(
                 d.entity_id for d in chosen
-                if d.entity_id in named and (d.area is None or d.area in areas or not _kind_only(d))
+                if d.entity_id in named and (d.area is None or d.area in areas or not kind_only(d))
             )  # fmt: skip
         if (named or areas) and area:
             areas.add(area)
@@ -236,10 +127,10 @@ class Mentions:
         place_words = frozenset(
             w for names in place_names for name in names for w in normalize_name(name).split()
         )
-        heard = {_stem(w) for w in normalize_name(text).split()} - place_words
-        said = heard - _VERBS
+        heard = {stem(w) for w in normalize_name(text).split()} - place_words
+        said = heard - VERBS
         by_noun = frozenset(d.entity_id for d in chosen if said & kind_words(d, place_words))
-        kinds = by_noun | {d.entity_id for d in chosen if heard & _HINTS.get(d.domain, frozenset())}
+        kinds = by_noun | {d.entity_id for d in chosen if heard & HINTS.get(d.domain, frozenset())}
         called = frozenset(d.entity_id for d in chosen if said & name_words(d, place_words))
         nearby = frozenset(d.entity_id for d in chosen if area is not None and d.area == area)
         everywhere = bool(
@@ -249,9 +140,9 @@ class Mentions:
         lone = frozenset(e for e in by_noun if domains[e.split(".")[0]] == 1)
         own = frozenset(d.entity_id for d in chosen if said & own_kind_words(d) - place_words)
         plural = everywhere or any(
-            w.endswith("s") and _stem(w) in _GROUP_WORDS for w in normalize_name(text).split()
+            w.endswith("s") and stem(w) in GROUP_WORDS for w in normalize_name(text).split()
         )
-        doing = bool(heard & _DOING)
+        doing = bool(heard & DOING)
         namesakes = frozenset(
             d.entity_id for d in chosen if d.area in areas and not name_words(d, place_words)
         )
@@ -415,7 +306,7 @@ class Mentions:
 # Words that never name a place alone, though places' names hold them: "the tv" is not the
 # TV Room, "turn on" not the Turn Room
 _NOT_PLACE_WORDS = (
-    _GENERIC | _VERBS
+    GENERIC | VERBS
     | {w for words in (*KIND_NOUNS.values(), *KIND_HINTS.values()) for w in words.split()}
     | {"floor", "house", "home", "area", "zone", "level", "side"}
 )  # fmt: skip
@@ -453,9 +344,6 @@ def _places_named(text: str, registry: Registry) -> tuple[set[str], set[str]]:
     return floors, areas
 
 
-_KIND_STEMS = frozenset(_stem(w) for words in KIND_NOUNS.values() for w in words.split())
-
-
 def _compound_place(word: str, keys: dict[str, list[tuple[bool, str]]]) -> list[tuple[bool, str]]:
     """The place a German or Dutch compound of a place and a kind names: "keukenlampen" (the
     kitchen's lamps) names the Keuken, "Wohnzimmerlicht" the Wohnzimmer."""
@@ -463,8 +351,8 @@ def _compound_place(word: str, keys: dict[str, list[tuple[bool, str]]]) -> list[
         rest = word[len(key) :]
         if " " in key or len(key) < 4 or len(rest) < 3 or not word.startswith(key):
             continue
-        english = _glossed(rest)
-        if english and all(w in _KIND_STEMS for w in english):
+        english = glossed(rest)
+        if english and all(w in KIND_STEMS for w in english):
             return places
     return []
 
@@ -479,15 +367,6 @@ def _longest_named(text: str, devices: Iterable[Device]) -> frozenset[str]:
                 owners.setdefault(key, set()).add(device.entity_id)
     found, _ = _longest_first(text, owners)
     return frozenset(e for key in found for e in owners[key])
-
-
-def _kind_only(device: Device) -> bool:
-    """Whether one of the device's names says nothing but its kind ("Thermostat", "TV")."""
-    kinds = _KIND_STEMS | {_stem(w) for words in KIND_HINTS.values() for w in words.split()}
-    return any(
-        words and all(_stem(w) in kinds for w in words)
-        for words in (set(normalize_name(n).split()) - _GENERIC for n in device.names)
-    )
 
 
 def _keys_of(entity_id: str, devices: Iterable[Device]) -> list[str]:

@@ -33,7 +33,8 @@ from hub.registry import Device, Registry
 from hub.replies import describe
 from hub.text.fold import normalize_name
 from hub.tiers.base import TierResult
-from hub.tiers.grounding import DOMAIN_WORDS, HERE_WORDS, Mentions
+from hub.tiers.grounding import HERE_WORDS, Mentions
+from hub.tiers.kinds import DOMAIN_WORDS
 from hub.tiers.said import (
     at_lowest,
     contradicts,

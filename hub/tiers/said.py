@@ -20,7 +20,7 @@ from hub.messages import Command
 from hub.registry import Registry
 from hub.text.fold import holds, normalize_name
 from hub.text.numbers import number_words, spoken_key, words_pattern
-from hub.tiers.grounding import words_of_names
+from hub.tiers.kinds import words_of_names
 
 _NOT_SWITCHED = "open close shut lock unlock water watering irrigate hoover vacuum"
 # what is said of what a player plays, never of switching a thing on or off: "skip this",
