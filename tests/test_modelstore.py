@@ -32,6 +32,7 @@ from hub.modelstore import (
     ModelSpec,
     PypiChunks,
     Say,
+    fast_copy_path,
     filename_from_url,
     install_chunks,
     install_default,
@@ -42,7 +43,7 @@ from hub.modelstore import (
     run_pip,
     spec_named,
 )
-from hub.modelstore.files import check_filename, install_lock
+from hub.modelstore.files import check_filename, install_lock, write_sidecar
 
 PAYLOAD = b"GGUF" + random.Random(7).randbytes(3 * 1024 * 1024 - 4)
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -785,6 +786,34 @@ def test_resolve_a_model_by_name(data_dir: Path) -> None:
 def test_resolve_default(data_dir: Path) -> None:
     write_sparse(default_path(data_dir), DEFAULT_LLM.size, b"GGUF")
     assert resolve_model_path(None, data_dir) == default_path(data_dir)
+
+
+def test_resolve_the_copy_in_other_weights_when_it_is_recorded(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """model.weights: q4_0 loads the copy `hub model install --weights q4_0` made, once it is
+    in place and recorded; a copy cut short (no sidecar) is never loaded, the installed file
+    is, with a warning that says what to run."""
+    original = default_path(data_dir)
+    write_sparse(original, DEFAULT_LLM.size, b"GGUF")
+    copy = fast_copy_path(original, "q4_0")
+    assert copy.name == "qwen2.5-coder-0.5b-instruct-q4_k_m.q4_0.gguf"
+    with caplog.at_level("WARNING"):
+        assert resolve_model_path(None, data_dir, weights="q4_0") == original
+    assert "`hub model install --weights q4_0` makes it" in caplog.text
+    write_sparse(copy, 1000, b"GGUF")
+    assert resolve_model_path(None, data_dir, weights="q4_0") == original  # unrecorded
+    write_sidecar(copy, "0" * 64)
+    assert resolve_model_path(None, data_dir, weights="q4_0") == copy
+    assert resolve_model_path(None, data_dir) == original  # model.weights: original
+    # the larger model's copy is its own; a file of one's own is loaded as it is
+    larger = data_dir / "models" / LARGER_LLM.filename
+    write_sparse(larger, LARGER_LLM.size, b"GGUF")
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert resolve_model_path(None, data_dir, "qwen2.5-coder-1.5b", "q4_0") == larger
+    assert "--model qwen2.5-coder-1.5b --weights q4_0" in caplog.text
+    assert resolve_model_path(copy, data_dir, weights="q4_0") == copy
 
 
 # --- the real default model ----------------------------------------------------------------

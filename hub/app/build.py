@@ -137,7 +137,9 @@ def make_writer(config: Config, backend: LlamaBackend | None = None) -> TextWrit
 
     if backend is not None:
         return LlamaWriter.sharing(backend, n_ctx=config.summaries.context)
-    path = resolve_model_path(config.model.path, config.data_dir, config.model.name)
+    path = resolve_model_path(
+        config.model.path, config.data_dir, config.model.name, config.model.weights
+    )
     threads = config.model.threads or None
     return LlamaWriter(path, n_ctx=config.summaries.context, n_threads=threads)
 
@@ -148,7 +150,9 @@ def load_backend(config: Config) -> LlamaBackend:
     from hub.modelstore import resolve_model_path
     from hub.paths import default_data_dir
 
-    path = resolve_model_path(config.model.path, config.data_dir, config.model.name)
+    path = resolve_model_path(
+        config.model.path, config.data_dir, config.model.name, config.model.weights
+    )
     data_dir = default_data_dir() if config.data_dir is None else config.data_dir
     return LlamaBackend(
         path,

