@@ -13,7 +13,7 @@ from hub.app.build import build_pipeline
 from hub.bench import Outcome, Stats, by_tag, command_atoms, load_case_file, stats
 from hub.cli.options import tier_option
 from hub.config import Config, load_config
-from hub.config.llm import MODEL_NAMES
+from hub.config.llm import MODEL_NAMES, MODEL_WEIGHTS
 from hub.pipeline import Pipeline, make_request
 
 
@@ -35,6 +35,12 @@ from hub.pipeline import Pipeline, make_request
     type=click.Choice(list(MODEL_NAMES), case_sensitive=False),
     help="Run the LLM tier on this installed model instead of the case files' own.",
 )
+@click.option(
+    "--weights",
+    type=click.Choice(MODEL_WEIGHTS),
+    help="Load the model in these weights (model.weights; a copy `hub model install "
+    "--weights` made) instead of the case files' own.",
+)
 def bench(
     case_files: tuple[str, ...],
     tier: str,
@@ -43,6 +49,7 @@ def bench(
     limit: int,
     every: int,
     model_name: str | None = None,
+    weights: str | None = None,
 ) -> None:
     """Run CASE_FILES and print, per file and per tag: n, exact accuracy, wrong-command rate,
     missed rate, the right answers doubted (missed, though "Did you mean ...?" offered exactly
@@ -55,7 +62,7 @@ def bench(
             current = None  # the last home's model is freed before the next one loads
             # Commands are scored: no cache (each case is asked once, fresh), and no general
             # answers to the questions (they add seconds and never a command).
-            config = _benched(load_config(case_file.config), model_name)
+            config = _benched(load_config(case_file.config), model_name, weights)
             current = (case_file.config, build_pipeline(config, tier, answers=False))
             current[1].warm()
         pipeline = current[1]
@@ -94,12 +101,14 @@ def bench(
         click.echo(json.dumps(results, ensure_ascii=False, indent=1))
 
 
-def _benched(config: Config, model_name: str | None = None) -> Config:
+def _benched(config: Config, model_name: str | None = None, weights: str | None = None) -> Config:
     """The case file's home, with the bench allowed to ask for security actions (each case is
     a conversation of its own, so a security action asks to be confirmed; see bench()), and
-    on the model called ``model_name`` when one is given."""
+    on the model called ``model_name`` and in ``weights`` when they are given."""
     if model_name is not None:
         config = replace(config, model=replace(config.model, name=model_name, path=None))
+    if weights is not None:
+        config = replace(config, model=replace(config.model, weights=weights))
     sources = (*config.security.sources, "bench")
     return replace(config, security=replace(config.security, sources=sources))
 

@@ -176,6 +176,7 @@ def test_bench_can_run_the_llm_tier_on_another_model(example_config: Config) -> 
     assert benched.model.name == "qwen2.5-coder-1.5b" and benched.model.path is None
     assert "bench" in benched.security.sources
     assert _benched(example_config).model == example_config.model
+    assert _benched(example_config, None, "q4_0").model.weights == "q4_0"
     out = hub("bench", "--model", "gpt-4", str(EXAMPLE))
     assert out.returncode == 2 and b"'gpt-4' is not one of" in out.stderr
 
