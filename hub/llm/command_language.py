@@ -56,6 +56,12 @@ class FreeForm:
     build: Callable[[str], tuple[Command, ...]]
 
 
+def _meaning(commands: tuple[Command, ...]) -> Any:
+    return tuple(
+        (c.action, c.entity_ids, tuple(sorted(map(repr, c.data.items())))) for c in commands
+    )
+
+
 @dataclass
 class CommandLanguage:
     """Every line the model may write for a home, and what each line means."""
@@ -65,6 +71,24 @@ class CommandLanguage:
     patterns: list[str] = field(default_factory=list)  # one regex per form, for JSON schema
     labels: dict[str, str] = field(default_factory=dict)  # entity id -> label used in lines
     whole_home: set[str] = field(default_factory=set)  # lines for every device of a kind
+    # the lines by what they mean, built on first use (see synonyms)
+    _by_meaning: dict[Any, set[str]] | None = field(default=None, repr=False, compare=False)
+
+    def synonyms(self, line: str) -> frozenset[str]:
+        """The lines that mean exactly what ``line`` means ("skip tv", "next track on tv"):
+        a line the request speaks against is refused in all its wordings."""
+        commands = self.parse(line)
+        if commands is None:
+            return frozenset()
+        return frozenset(self.meanings().get(_meaning(commands), ()))
+
+    def meanings(self) -> dict[Any, set[str]]:
+        """The lines by what they mean (built once; the LLM tier's warm-up builds it)."""
+        if self._by_meaning is None:
+            self._by_meaning = {}
+            for text, meaning in self.lines.items():
+                self._by_meaning.setdefault(_meaning(meaning), set()).add(text)
+        return self._by_meaning
 
     def parse(self, line: str) -> tuple[Command, ...] | None:
         """The commands a line means; None for a line outside the language."""

@@ -97,6 +97,7 @@ class LLMTier:
         request is fast."""
         context = self._context(registry, None)
         self.model().warm(context.prompt, context.language, context.key)
+        context.language.meanings()  # a retry's synonyms, so no request waits for them
         for code in glossary.available():
             glossary.load(code)
 
@@ -124,7 +125,9 @@ class LLMTier:
                 answer, context.language, registry, mentions, said, words
             )
             if refused or doubtful:
-                banned = frozenset(refused | {_any_level(line) for line in doubtful})
+                # a doubted line in every wording ("next track on tv" is "skip tv" too)
+                synonyms = {x for line in doubtful for x in context.language.synonyms(line)}
+                banned = frozenset(refused | synonyms | {_any_level(line) for line in doubtful})
                 if said == frozenset() and any(_LEVEL.match(line) for line in doubtful):
                     # "make it louder" answered "set speaker volume to 30": the request says no
                     # number, so no level of any device will do ("make speaker louder" will)

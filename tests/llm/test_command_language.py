@@ -104,3 +104,13 @@ def test_a_device_may_be_named_with_the_as_people_say_it(registry: Registry) -> 
             (action, (entity,))
         ], line
     assert language.parse("pause the the tv") is None
+
+
+def test_a_line_in_all_its_wordings(registry: Registry) -> None:
+    """A line the request speaks against is refused in every wording of what it means."""
+    language = build_language(registry)
+    next_track = language.synonyms("next track on tv")
+    assert {"skip track on tv", "next track on tv", "next song on the tv"} <= next_track
+    assert all(language.parse(x) == language.parse("skip track on tv") for x in next_track)
+    assert "previous track on tv" not in next_track
+    assert language.synonyms("sing a song") == frozenset()

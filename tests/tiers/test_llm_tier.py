@@ -246,7 +246,7 @@ def test_a_line_about_nothing_the_request_names_is_asked_about_not_done(
     result = tier_with(fake).handle(Request("water the garden"), registry)
     assert result is not None and result.commands == () and result.question
     assert "Robot Vacuum" in result.reply
-    assert fake.calls[1][2] == frozenset({"start robot vacuum"})  # asked again without it
+    assert frozenset({"start robot vacuum"}) <= fake.calls[1][2]  # asked again without it
 
 
 def test_asked_again_the_model_may_find_the_named_device(registry: Registry) -> None:
@@ -277,7 +277,7 @@ def test_a_level_the_request_never_says_is_asked_about_not_set(registry: Registr
     assert result is not None and not result.question
     assert [c.action for c in result.commands] == ["media_player.volume_down"]
     # asked again without that setting's levels, nor any level at all: no number was said
-    assert fake.calls[1][2] == frozenset({"set tv volume to *", NO_NUMBER})
+    assert frozenset({"set tv volume to *", NO_NUMBER}) <= fake.calls[1][2]
 
     fake.enqueue("set tv volume to 30")
     fake.enqueue("set tv volume to 35")
@@ -413,7 +413,7 @@ def test_a_level_with_a_number_said_refuses_only_that_setting(registry: Registry
     fake.enqueue("set tv volume to 40")
     fake.enqueue("set tv volume to 30")
     tier_with(fake).handle(Request("set the tv volume to 30 please"), registry)
-    assert fake.calls[1][2] == frozenset({"set tv volume to *"})
+    assert frozenset({"set tv volume to *"}) <= fake.calls[1][2]
 
 
 def test_a_retry_after_an_invented_level_stays_with_the_kind_the_request_speaks_of(
@@ -474,4 +474,18 @@ def test_one_request_about_one_place_drops_the_line_about_elsewhere(registry: Re
     result = tier_with(fake).handle(Request("close the blinds in the living room"), registry)
     assert result is not None
     assert [c.entity_ids for c in result.commands] == [("cover.living_room_blinds",)]
-    assert fake.calls[1][2] == frozenset({"close garage door"})
+    assert frozenset({"close garage door"}) <= fake.calls[1][2]
+
+
+def test_asked_again_the_model_may_not_say_a_doubted_line_in_other_words(
+    registry: Registry,
+) -> None:
+    """ "the previous song" answered "next track on tv": asked again, "skip tv" (the same
+    command) is refused too, not only the words the model first wrote."""
+    fake = FakeLines()
+    fake.enqueue("next track on tv")
+    fake.enqueue("previous track on tv")
+    result = tier_with(fake).handle(Request("play the previous song on the tv"), registry)
+    assert result is not None
+    assert [c.action for c in result.commands] == ["media_player.media_previous_track"]
+    assert {"next track on tv", "skip track on tv", "next song on the tv"} <= fake.calls[1][2]
