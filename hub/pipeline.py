@@ -20,6 +20,7 @@ from hub.excluding import leave_out, split_exclusion
 from hub.messages import Command, ErrorInfo, Rejection, Reply, Request
 from hub.registry import Registry
 from hub.replies import describe
+from hub.text.closing import is_closing
 from hub.tiers.base import Tier, TierResult
 from hub.validator import validate_all
 
@@ -27,6 +28,7 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 1000
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+CLOSING_REPLY = "You're welcome."
 # Tiers that run the language model (or may): a fast ask stops before them
 SLOW_TIERS = frozenset({"faq", "llm", "answer"})
 
@@ -128,6 +130,8 @@ class Pipeline:
         if excluding is not None:
             _LOGGER.debug("%r: leaving out %s", request.text, sorted(excluding.entity_ids))
             asked = replace(request, text=excluding.text)
+        if is_closing(asked.text):  # "thanks, that's all": nothing to do, for any tier
+            return Reply(text=request.text, reply=CLOSING_REPLY, tier="none", outcome="answered")
         fallback: Reply | None = None
         for tier in self.tiers:
             if fast and (tier.name in SLOW_TIERS or _defers(tier, asked)):
