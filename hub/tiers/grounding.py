@@ -102,13 +102,10 @@ class Mentions:
             # a name the gloss carries over is not named again within a longer one the text
             # names: "l'interrupteur de la cuisine", glossed "turn on interrupteur kitchen", is
             # not also the "interrupteur"
-            names = [
-                n for d in chosen if d.entity_id in named for n in map(normalize_name, d.names)
-            ]
+            names = [key for e in named for key in _keys_of(e, chosen)]
             named |= {
                 e for e in _longest_named(gloss, chosen)
                 if not any(holds(f" {n} ", key) for n in names for key in _keys_of(e, chosen))
-                or e in named
             }  # fmt: skip
             text = f"{text} {gloss}"
         floors, areas = _places_named(text, registry)
@@ -131,7 +128,8 @@ class Mentions:
         said = heard - VERBS
         by_noun = frozenset(d.entity_id for d in chosen if said & kind_words(d, place_words))
         kinds = by_noun | {d.entity_id for d in chosen if heard & HINTS.get(d.domain, frozenset())}
-        called = frozenset(d.entity_id for d in chosen if said & name_words(d, place_words))
+        own_names = {d.entity_id: name_words(d, place_words) for d in chosen}
+        called = frozenset(e for e, words in own_names.items() if said & words)
         nearby = frozenset(d.entity_id for d in chosen if area is not None and d.area == area)
         everywhere = bool(
             set(normalize_name(_NOT_WHOLE.sub(" ", text)).split()) & _WHOLE_HOME
@@ -144,7 +142,7 @@ class Mentions:
         )
         doing = bool(heard & DOING)
         namesakes = frozenset(
-            d.entity_id for d in chosen if d.area in areas and not name_words(d, place_words)
+            d.entity_id for d in chosen if d.area in areas and not own_names[d.entity_id]
         )
         return cls(
             named, frozenset(areas), places, kinds, called, area, nearby, everywhere, lone,

@@ -137,10 +137,12 @@ def kind_words(device: Device, place_words: frozenset[str]) -> frozenset[str]:
 KIND_STEMS = frozenset(stem(w) for words in KIND_NOUNS.values() for w in words.split())
 
 
+_KINDS_ALONE = KIND_STEMS | {stem(w) for words in KIND_HINTS.values() for w in words.split()}
+
+
 def kind_only(device: Device) -> bool:
     """Whether one of the device's names says nothing but its kind ("Thermostat", "TV")."""
-    kinds = KIND_STEMS | {stem(w) for words in KIND_HINTS.values() for w in words.split()}
     return any(
-        words and all(stem(w) in kinds for w in words)
+        words and all(stem(w) in _KINDS_ALONE for w in words)
         for words in (set(normalize_name(n).split()) - GENERIC for n in device.names)
     )

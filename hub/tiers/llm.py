@@ -207,6 +207,7 @@ class LLMTier:
         refused: set[str] = set()
         invented: dict[str, tuple[Command, ...]] = {}
         grounded = kind = False
+        elsewhere: list[str] = []  # valid lines about nothing the request names
         for line in dict.fromkeys(" ".join(x.split()) for x in answer.lines):
             if not line or line == NOTHING:
                 continue
@@ -234,14 +235,15 @@ class LLMTier:
                 invented[line] = parsed
             else:
                 valid[line] = parsed
-                grounded = grounded or mentions.grounds(parsed, registry)
+                if mentions.grounds(parsed, registry):
+                    grounded = True
+                else:
+                    elsewhere.append(line)
                 kind = kind or mentions.fits_kinds(parsed)
         if grounded and mentions.places and not is_compound(words):
             # "secure the door in the kitchen" answered with the kitchen's lock and the garage
             # door: one request about one place, so the line about elsewhere is doubted
-            for line in [
-                x for x, parsed in valid.items() if not mentions.grounds(parsed, registry)
-            ]:
+            for line in elsewhere:
                 invented[line] = valid.pop(line)
         if invented:
             log.info(
