@@ -90,6 +90,15 @@ class CommandLanguage:
                 self._by_meaning.setdefault(_meaning(meaning), set()).add(text)
         return self._by_meaning
 
+    def steps(self, direction: str) -> frozenset[str]:
+        """The lines that only change a level by a step ``direction`` ("up" or "down"):
+        "brighten desk lamp", "turn up tv volume", "slow down fan"."""
+        return frozenset(
+            line
+            for line, commands in self.lines.items()
+            if commands and all(step_of(c) == direction for c in commands)
+        )
+
     def parse(self, line: str) -> tuple[Command, ...] | None:
         """The commands a line means; None for a line outside the language."""
         line = " ".join(line.strip().lower().split())
@@ -204,6 +213,22 @@ class _Builder:
 
 def _number_regex(values: Sequence[int]) -> str:
     return "(" + "|".join(str(v) for v in sorted(set(values), key=lambda v: -len(str(v)))) + ")"
+
+
+_STEPS = {
+    "media_player.volume_up": "up",
+    "media_player.volume_down": "down",
+    "fan.increase_speed": "up",
+    "fan.decrease_speed": "down",
+}
+
+
+def step_of(command: Command) -> str | None:
+    """ "up" or "down" for a command that changes a level by a step, else None."""
+    step = command.data.get("brightness_step_pct")
+    if command.action == "light.turn_on" and isinstance(step, (int, float)) and step:
+        return "up" if step > 0 else "down"
+    return _STEPS.get(command.action)
 
 
 def _cmd(device: Device, service: str, **data: Any) -> Command:

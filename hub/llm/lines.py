@@ -44,6 +44,10 @@ class LineAnswer:
     raw: str = ""
 
 
+# a trie per (language key, local, only, within)
+_TrieKey = tuple[str, bool, frozenset[str] | None, frozenset[str] | None]
+
+
 class LineModel(Protocol):
     name: str
 
@@ -56,13 +60,15 @@ class LineModel(Protocol):
         local: bool = False,
         refused: frozenset[str] = frozenset(),
         only: frozenset[str] | None = None,
+        within: frozenset[str] | None = None,
     ) -> LineAnswer:
         """Lines for ``prompt.user``; ``key`` identifies ``language`` for caching. ``local``
         leaves out the whole-home lines (the request names a room); ``refused`` lines may not
         be written (a retry after the validator refused them); one ending in " *" ("set tv
         volume to *") refuses every line it begins, and ``NO_NUMBER`` every line that sets a
         level (the request says no number). ``only``: the lines may touch no other
-        devices than these (a retry for the kind of device the request names)."""
+        devices than these (a retry for the kind of device the request names). ``within``:
+        only these lines may be written (a retry for "a bit brighter": the steps up)."""
         ...
 
     def warm(self, prompt: Prompt, language: CommandLanguage, key: str) -> None:
@@ -83,9 +89,7 @@ class TrieLines:
     def __init__(self, backend: LlamaBackend, max_lines: int = 4) -> None:
         self.backend = backend
         self.max_lines = max_lines
-        self._tries: collections.OrderedDict[tuple[str, bool, frozenset[str] | None], TokenTrie] = (
-            collections.OrderedDict()
-        )
+        self._tries: collections.OrderedDict[_TrieKey, TokenTrie] = collections.OrderedDict()
         self._lock = threading.Lock()
 
     def trie(
@@ -94,11 +98,13 @@ class TrieLines:
         key: str,
         local: bool = False,
         only: frozenset[str] | None = None,
+        within: frozenset[str] | None = None,
     ) -> TokenTrie:
         """The token trie of the language (without whole-home lines when ``local``; with only
-        the lines about devices in ``only`` when given), built once per registry version:
-        about a second for a home of 30 devices, milliseconds for a few devices."""
-        cache_key = (key, local, only)
+        the lines about devices in ``only`` when given; of the lines ``within`` only, when
+        given), built once per registry version: about a second for a home of 30 devices,
+        milliseconds for a few devices."""
+        cache_key = (key, local, only, within)
         with self._lock:
             trie = self._tries.get(cache_key)
             if trie is not None:
@@ -110,10 +116,15 @@ class TrieLines:
         if only is not None:
             lines = [line for line in lines if _touches_only(language.lines[line], only)]
             free = []  # a free-text line names its device in text the trie cannot check
+        if within is not None:
+            lines = [line for line in lines if line in within]
+            free = []
         trie = TokenTrie.build(lines, self.backend.tokenize, free)
         log.info(
             "Built the %s command trie: %d lines, %d nodes in %.0f ms",
-            ("local" if local else "full") + (f" ({len(only)} devices)" if only else ""),
+            ("local" if local else "full")
+            + (f" ({len(only)} devices)" if only else "")
+            + (" (chosen lines)" if within is not None else ""),
             len(lines),
             trie.size,
             (time.perf_counter() - start) * 1000,
@@ -133,8 +144,9 @@ class TrieLines:
         local: bool = False,
         refused: frozenset[str] = frozenset(),
         only: frozenset[str] | None = None,
+        within: frozenset[str] | None = None,
     ) -> LineAnswer:
-        trie = self.trie(language, key, local, only)
+        trie = self.trie(language, key, local, only, within)
         result = self.backend.decode(prompt, trie, max_lines=self.max_lines, refused=refused)
         return LineAnswer(
             lines=tuple(result.lines),
@@ -172,8 +184,9 @@ class SchemaLines:
         local: bool = False,
         refused: frozenset[str] = frozenset(),
         only: frozenset[str] | None = None,
+        within: frozenset[str] | None = None,
     ) -> LineAnswer:
-        del key, local, only  # one JSON schema serves every request; the tier checks kinds
+        del key, local, only, within  # one JSON schema serves every request; the tier checks
         user = prompt.user
         if refused:
             user += f"\n(Not allowed, do not write: {'; '.join(sorted(refused))})"

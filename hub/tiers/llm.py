@@ -44,6 +44,7 @@ from hub.tiers.said import (
     misreads,
     misses_extreme,
     said_values,
+    step_direction,
     unsaid_choice,
 )
 from hub.validator import validate
@@ -124,7 +125,9 @@ class LLMTier:
             commands, refused, doubtful = self._read(
                 answer, context.language, registry, mentions, said, words
             )
-            if refused or doubtful:
+            # "a touch brighter" answered with a level, or with nothing: asked again for a step
+            direction = step_direction(words)
+            if refused or doubtful or (direction and not commands):
                 # a doubted line in every wording ("next track on tv" is "skip tv" too)
                 synonyms = {x for line in doubtful for x in context.language.synonyms(line)}
                 banned = frozenset(refused | synonyms | {_any_level(line) for line in doubtful})
@@ -137,13 +140,21 @@ class LLMTier:
                 # the heating" answered with a light, "make it louder" asked again without
                 # levels, are not answered with a lamp nor with another room's speaker
                 only = mentions.choices or None
+                within = _steps(context.language, direction, only) if direction else None
                 log.info(
-                    "Asking the model again without %s%s",
+                    "Asking the model again without %s%s%s",
                     sorted(banned),
                     f", about {sorted(only)} only" if only else "",
+                    f", for a step {direction} only" if within else "",
                 )
                 answer = model.answer(
-                    prompt, context.language, context.key, local=local, refused=banned, only=only
+                    prompt,
+                    context.language,
+                    context.key,
+                    local=local,
+                    refused=banned,
+                    only=only,
+                    within=within,
                 )
                 commands, refused, again = self._read(
                     answer, context.language, registry, mentions, said, words
@@ -349,6 +360,21 @@ def _any_level(line: str) -> str:
     every mode."""
     level = _LEVEL.match(line) or _MODE.match(line)
     return f"{level.group(1)} *" if level else line
+
+
+def _steps(
+    language: CommandLanguage, direction: str, only: frozenset[str] | None
+) -> frozenset[str] | None:
+    """The lines that step a level ``direction`` (of the devices ``only``, when given); None
+    when there are none ("turn the heating down": a thermostat has no step line), so the
+    retry is not held to them."""
+    steps = frozenset(
+        line
+        for line in language.steps(direction)
+        if only is None
+        or all(e in only for command in language.lines[line] for e in command.entity_ids)
+    )
+    return steps or None
 
 
 def _actionable(device: Device) -> bool:

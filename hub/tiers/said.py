@@ -217,6 +217,34 @@ def said_values(text: str) -> frozenset[float] | None:
     return frozenset(values)
 
 
+# Words of a change by a step, in English (other languages through their gloss: "heller" is
+# "brighten", "leiser" "turn down volume"): "a touch brighter", "I can barely hear the TV".
+_N = r"(?:[\w']+ ){0,3}"  # "turn the kitchen radio up"
+_STEP_WORDS = {
+    "up": re.compile(
+        rf"\b(brighter|brighten|louder|faster|more light|speed up|turn {_N}up|bump {_N}up|"
+        r"(barely|hardly|can't|cannot|can not) hear|raise brightness|increase)\b",
+        re.I,
+    ),
+    "down": re.compile(
+        rf"\b(dim|dimmer|darker|softer|quieter|slower|less (bright|light|loud)|"
+        rf"too (loud|bright|hard|fast|noisy)|slow {_N}down|turn {_N}down|tone {_N}down|"
+        r"decrease|reduce)\b",
+        re.I,
+    ),
+}
+
+
+def step_direction(text: str) -> str | None:
+    """ "up" or "down" when ``text`` asks for a change by a step that way and says no number
+    ("a touch brighter", "the speaker's too loud"); None when it says a number, both ways or
+    neither."""
+    if said_values(text):
+        return None
+    found = [way for way, words in _STEP_WORDS.items() if words.search(text)]
+    return found[0] if len(found) == 1 else None
+
+
 # ("all the way" may be either end; "at least" is no extreme)
 _HIGHEST = re.compile(r"\b(max|maximum|highest|full|fully|most)\b", re.I)
 _LOWEST = re.compile(r"\b(min|minimum|lowest)\b", re.I)

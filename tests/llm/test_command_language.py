@@ -114,3 +114,23 @@ def test_a_line_in_all_its_wordings(registry: Registry) -> None:
     assert all(language.parse(x) == language.parse("skip track on tv") for x in next_track)
     assert "previous track on tv" not in next_track
     assert language.synonyms("sing a song") == frozenset()
+
+
+def test_the_steps_of_a_home_are_its_lines_that_change_a_level_a_step(registry: Registry) -> None:
+    """ "brighten desk lamp", "turn up tv volume", "speed up ceiling fan": the lines a retry
+    for "a touch brighter" may write; no level, no switching, no other way."""
+    language = build_language(registry)
+    up, down = language.steps("up"), language.steps("down")
+    assert {"brighten desk lamp", "make tv louder", "speed up ceiling fan"} <= up
+    assert {"dim desk lamp", "make tv quieter", "slow down ceiling fan"} <= down
+    assert not up & down
+    for line in up:
+        for command in language.lines[line]:
+            assert command.action in {
+                "light.turn_on",
+                "media_player.volume_up",
+                "fan.increase_speed",
+            }
+            if command.action == "light.turn_on":
+                assert command.data["brightness_step_pct"] > 0
+    assert "turn on desk lamp" not in up and "set desk lamp brightness to 100" not in up

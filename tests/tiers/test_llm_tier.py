@@ -28,6 +28,7 @@ class FakeLines:
     name: str = "fake"
     context: int = 0  # characters of fixed prompt that fit (0: it cannot tell)
     only: list[frozenset[str] | None] = field(default_factory=list)  # each call's ``only``
+    within: list[frozenset[str] | None] = field(default_factory=list)  # and ``within``
     coverage: float = 1.0  # the share of its belief the model put on allowed tokens
 
     def enqueue(self, *lines: str) -> None:
@@ -42,9 +43,11 @@ class FakeLines:
         local: bool = False,
         refused: frozenset[str] = frozenset(),
         only: frozenset[str] | None = None,
+        within: frozenset[str] | None = None,
     ) -> LineAnswer:
         self.calls.append((prompt, local, refused))
         self.only.append(only)
+        self.within.append(within)
         lines = self.answers.pop(0) if self.answers else ["nothing"]
         return LineAnswer(
             tuple(lines), confidence=0.9, coverage=self.coverage, raw="\n".join(lines)
@@ -477,3 +480,42 @@ def test_one_request_about_one_place_drops_the_line_about_elsewhere(registry: Re
     assert result is not None
     assert [c.entity_ids for c in result.commands] == [("cover.living_room_blinds",)]
     assert frozenset({"close garage door"}) <= fake.calls[1][2]
+
+
+def test_a_step_answered_with_nothing_is_asked_again_for_a_step(registry: Registry) -> None:
+    """ "I can barely hear the television" answered with nothing: asked again, the model may
+    write only the lines that turn a level up a step, and the one it writes is acted on."""
+    fake = FakeLines()
+    fake.enqueue("nothing")
+    fake.enqueue("make tv louder")
+    result = tier_with(fake).handle(Request("I can barely hear the television"), registry)
+    assert result is not None and not result.question
+    assert [c.action for c in result.commands] == ["media_player.volume_up"]
+    within = fake.within[1]
+    assert within is not None and "make tv louder" in within
+    assert "make tv quieter" not in within and "turn on tv" not in within
+
+
+def test_a_step_answered_with_a_level_is_asked_again_for_a_step_of_that_device(
+    registry: Registry,
+) -> None:
+    """ "the desk lamp a little dimmer" answered with a level: the retry may write only the
+    steps down of the device it names."""
+    fake = FakeLines()
+    fake.enqueue("set desk lamp brightness to 20")
+    fake.enqueue("dim desk lamp")
+    result = tier_with(fake).handle(Request("can I have the desk lamp a little dimmer"), registry)
+    assert result is not None and not result.question
+    assert [dict(c.data) for c in result.commands] == [{"brightness_step_pct": -20}]
+    within = fake.within[1]
+    assert within is not None and "dim desk lamp" in within
+    assert not any(word in line for line in within for word in ("tv", "bedside", "brighten"))
+
+
+def test_no_step_for_a_kind_without_one(registry: Registry) -> None:
+    """ "turn the heating down" has no step line (a thermostat is set to a level), so the
+    retry is not held to the steps of lights and speakers."""
+    fake = FakeLines()
+    fake.enqueue("set bedroom radiator temperature to 18")
+    tier_with(fake).handle(Request("turn the heating down"), registry)
+    assert fake.within == [None, None]

@@ -14,6 +14,7 @@ from hub.tiers.said import (
     misreads,
     misses_extreme,
     said_values,
+    step_direction,
     unsaid_choice,
 )
 
@@ -252,3 +253,22 @@ def test_half_said_and_no_level_set_is_left_out(registry: Registry) -> None:
     text = "Fahr den Rollladen in der Stube auf die Hälfte lower shutters half"
     assert ignores(close, text, registry)
     assert not ignores(half, text, registry)
+
+
+@pytest.mark.parametrize(
+    ("text", "way"),
+    [
+        ("a touch brighter in here, please", "up"),
+        ("I can barely hear the television", "up"),
+        ("turn the kitchen radio up", "up"),
+        ("stehlampe etwas brighten", "up"),  # "Die Stehlampe etwas heller", glossed
+        ("the night light could be a bit softer", "down"),
+        ("the desk fan's blowing too hard, slow it down", "down"),
+        ("dim the kitchen to 30%", None),  # a number: a level, not a step
+        ("turn on the lights upstairs", None),
+        ("turn it up, no, turn it down", None),  # both ways
+        ("make it a little warmer", None),  # no step words (a thermostat has no step)
+    ],
+)
+def test_the_way_of_a_step_a_request_asks_for(text: str, way: str | None) -> None:
+    assert step_direction(text) == way
