@@ -130,6 +130,10 @@ class LLMTier:
             if refused or doubtful or (direction and not commands):
                 # a doubted line in every wording ("next track on tv" is "skip tv" too)
                 synonyms = {x for line in doubtful for x in context.language.synonyms(line)}
+                # and an action a word of the request speaks against on every device ("the
+                # previous song" answered with the next track is not asked again for another
+                # speaker's next track)
+                synonyms |= _contradicted(context.language, doubtful, words, registry)
                 banned = frozenset(refused | synonyms | {_any_level(line) for line in doubtful})
                 if said == frozenset() and any(_LEVEL.match(line) for line in doubtful):
                     # "make it louder" answered "set speaker volume to 30": the request says no
@@ -375,6 +379,26 @@ def _steps(
         or all(e in only for command in language.lines[line] for e in command.entity_ids)
     )
     return steps or None
+
+
+def _contradicted(
+    language: CommandLanguage,
+    doubtful: dict[str, tuple[Command, ...]],
+    words: str,
+    registry: Registry,
+) -> set[str]:
+    """Every line with an action of a doubted line that a word of the request speaks against."""
+    actions = {
+        c.action for commands in doubtful.values() for c in commands
+        if contradicts((c,), words, registry)
+    }  # fmt: skip
+    if not actions:
+        return set()
+    return {
+        line
+        for line, commands in language.lines.items()
+        if any(c.action in actions for c in commands)
+    }
 
 
 def _actionable(device: Device) -> bool:

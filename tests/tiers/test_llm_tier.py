@@ -519,3 +519,19 @@ def test_no_step_for_a_kind_without_one(registry: Registry) -> None:
     fake.enqueue("set bedroom radiator temperature to 18")
     tier_with(fake).handle(Request("turn the heating down"), registry)
     assert fake.within == [None, None]
+
+
+def test_an_action_the_request_speaks_against_is_refused_on_every_device(
+    registry: Registry,
+) -> None:
+    """ "the previous song" answered with the next track: asked again, no device's next track
+    may be written, not only that speaker's."""
+    fake = FakeLines()
+    fake.enqueue("next track on kitchen speaker")
+    fake.enqueue("previous track on kitchen speaker")
+    result = tier_with(fake).handle(Request("previous song on the kitchen speaker"), registry)
+    assert result is not None
+    assert [c.action for c in result.commands] == ["media_player.media_previous_track"]
+    refused = fake.calls[1][2]
+    assert {"next track on kitchen speaker", "skip track on tv", "next track on tv"} <= refused
+    assert not any("previous" in line for line in refused)
