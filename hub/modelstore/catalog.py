@@ -19,7 +19,7 @@ from hub.modelstore.files import (
     part_path,
     recorded_sha256,
 )
-from hub.modelstore.requantize import fast_copy_path
+from hub.modelstore.requantize import fast_copy_path, needs_copy
 from hub.modelstore.specs import (
     DEFAULT_LLM,
     LLM_NAMES,
@@ -135,6 +135,8 @@ def resolve_model_path(
     copy = fast_copy_path(path, weights)
     if copy.is_file() and recorded_sha256(copy) is not None and has_gguf_magic(copy):
         return copy
+    if not needs_copy(path, weights):  # the file is in those weights already
+        return path
     log.warning(
         "The %s copy of %s is missing or was not finished, so the installed file is loaded as "
         "it is; `%s --weights %s` makes it",

@@ -143,7 +143,7 @@ def test_url_without_sha256_is_a_usage_error(
             ["--weights", "q4_0", "--url", "http://x/y.gguf", "--sha256", "a" * 64],
             "--weights makes a copy of a model hub knows",
         ),
-        (["--weights", "q2_k"], "'q2_k' is not one of 'q4_0', 'iq4_nl'"),
+        (["--weights", "q2_k"], "'q2_k' is not one of 'original', 'fast', 'q4_0', 'iq4_nl'"),
     ],
 )
 def test_install_usage_errors(
@@ -185,7 +185,8 @@ def test_install_default_when_already_installed(hub: click.Group, data_dir: Path
         fh.truncate(DEFAULT_LLM.size)
     path.with_name(path.name + ".sha256").write_text(f"{DEFAULT_LLM.sha256}  {path.name}\n")
 
-    result = run(hub, "model", "install")
+    # (no copy: a sparse stand-in has no matrices; tests/llm/test_requantize.py makes one)
+    result = run(hub, "model", "install", "--weights", "original")
 
     assert result.exit_code == 0
     assert result.stdout == f"{path}\n"
@@ -250,7 +251,9 @@ def test_install_and_path_of_the_larger_model_by_name(hub: click.Group, data_dir
         fh.truncate(LARGER_LLM.size)
     path.with_name(path.name + ".sha256").write_text(f"{LARGER_LLM.sha256}  {path.name}\n")
 
-    installed = run(hub, "model", "install", "--model", "qwen2.5-coder-1.5b")
+    installed = run(
+        hub, "model", "install", "--model", "qwen2.5-coder-1.5b", "--weights", "original"
+    )
     assert installed.exit_code == 0 and installed.stdout == f"{path}\n"
     assert "qwen2.5-coder-1.5b-instruct-q4_k_m is already installed" in installed.stderr
     found = run(hub, "model", "path", "--model", "qwen2.5-coder-1.5b-instruct-q4_k_m")

@@ -12,6 +12,7 @@ from hub.llm.backend import Prompt
 from hub.llm.llama import LlamaBackend
 from hub.modelstore import fast_copy_path, make_fast_copy
 from hub.modelstore.files import read_sidecar, sidecar_path
+from hub.modelstore.gguf import GGML_TYPES, tensor_types
 from tests.llm.conftest import llm_threads
 
 
@@ -80,3 +81,52 @@ def test_the_copy_answers_like_the_model(fast_model_path: Path, model_path: Path
         finally:
             backend.close()
     assert answers[0] == answers[1] == '"kitchen light off"'
+
+
+def test_the_fast_copy_changes_the_q5_0_matrices_only(tmp_path: Path, model_path: Path) -> None:
+    """model.weights: fast: the Q5_0 matrices (generic kernels) become Q4_0 (repacked ones);
+    the K-quant and Q8_0 matrices (ffn_down, half the attn_v, the output) keep their type."""
+    source = tmp_path / "model.gguf"
+    source.symlink_to(model_path)
+    dest = make_fast_copy(source, "fast", threads=llm_threads(), say=lambda _: None)
+    assert dest == tmp_path / "model.fast.gguf" and read_sidecar(dest) is not None
+    before, after = tensor_types(model_path), tensor_types(dest)
+    assert before.keys() == after.keys()
+    q5_0 = {name for name, kind in before.items() if kind == GGML_TYPES["Q5_0"]}
+    assert len(q5_0) > 100  # most of the default model's matrices
+    assert {name for name in before if before[name] != after[name]} == q5_0
+    assert {after[name] for name in q5_0} == {GGML_TYPES["Q4_0"]}
+    assert after["output.weight"] == GGML_TYPES["Q8_0"]
+    assert GGML_TYPES["Q6_K"] in after.values() and GGML_TYPES["Q4_K"] in after.values()
+
+
+def test_install_makes_the_fast_copy_the_hub_loads_by_default(
+    tmp_path: Path, model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hub model install` on an installed default model makes its fast copy (once), and the
+    config's default weights load it."""
+    from click.testing import CliRunner
+
+    from hub.cli import HubGroup
+    from hub.cli.model import model
+    from hub.config.llm import ModelConfig
+    from hub.modelstore import DEFAULT_LLM, resolve_model_path
+
+    models = tmp_path / "models"
+    models.mkdir()
+    installed = models / DEFAULT_LLM.filename
+    installed.symlink_to(model_path)
+    installed.with_name(installed.name + ".sha256").write_text(
+        f"{DEFAULT_LLM.sha256}  {installed.name}\n"
+    )
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path))
+    hub = HubGroup("hub")
+    hub.add_command(model)
+    result = CliRunner().invoke(hub, ["model", "install"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    copy = fast_copy_path(installed, "fast")
+    assert "making a fast copy" in result.stderr and read_sidecar(copy) is not None
+    assert ModelConfig().weights == "fast"
+    assert resolve_model_path(None, tmp_path, weights=ModelConfig().weights) == copy
+    again = CliRunner().invoke(hub, ["model", "install"], catch_exceptions=False)
+    assert again.exit_code == 0 and "making" not in again.stderr
