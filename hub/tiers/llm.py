@@ -147,7 +147,7 @@ class LLMTier:
                 within = _steps(context.language, direction, only) if direction else None
                 log.info(
                     "Asking the model again without %s%s%s",
-                    sorted(banned),
+                    _few(banned),
                     f", about {sorted(only)} only" if only else "",
                     f", for a step {direction} only" if within else "",
                 )
@@ -364,6 +364,13 @@ def _any_level(line: str) -> str:
     every mode."""
     level = _LEVEL.match(line) or _MODE.match(line)
     return f"{level.group(1)} *" if level else line
+
+
+def _few(lines: frozenset[str], shown: int = 6) -> str:
+    """Some of ``lines`` for the log: a refused action may be hundreds of lines."""
+    first = sorted(lines)[:shown]
+    more = f" and {len(lines) - shown} more" if len(lines) > shown else ""
+    return f"{first}{more}"
 
 
 def _steps(
