@@ -114,7 +114,7 @@ class TrieLines:
         lines = [line for line in language.lines if not (local and line in language.whole_home)]
         free = [f.prefix for f in language.free]
         if only is not None:
-            lines = [line for line in lines if _touches_only(language.lines[line], only)]
+            lines = [line for line in lines if touches_only(language.lines[line], only)]
             free = []  # a free-text line names its device in text the trie cannot check
         if within is not None:
             lines = [line for line in lines if line in within]
@@ -225,7 +225,7 @@ class SchemaLines:
         return False
 
 
-def _touches_only(commands: tuple[Command, ...], devices: frozenset[str]) -> bool:
+def touches_only(commands: tuple[Command, ...], devices: frozenset[str]) -> bool:
     """Whether ``commands`` (a line's) act on some devices, all of them in ``devices``."""
     touched = {e for command in commands for e in command.entity_ids}
     return bool(touched) and touched <= devices

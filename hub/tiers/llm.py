@@ -26,7 +26,7 @@ from hub.errors import HubError
 from hub.llm import glossary
 from hub.llm.backend import NO_NUMBER, Prompt
 from hub.llm.command_language import DOMAIN_FORMS, NOTHING, CommandLanguage, build_language
-from hub.llm.lines import LineAnswer, LineModel
+from hub.llm.lines import LineAnswer, LineModel, touches_only
 from hub.llm.prompt import build_prompt, user_message
 from hub.messages import Command, ErrorInfo, Request
 from hub.registry import Device, Registry
@@ -382,8 +382,7 @@ def _steps(
     steps = frozenset(
         line
         for line in language.steps(direction)
-        if only is None
-        or all(e in only for command in language.lines[line] for e in command.entity_ids)
+        if only is None or touches_only(language.lines[line], only)
     )
     return steps or None
 
