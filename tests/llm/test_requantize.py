@@ -100,11 +100,12 @@ def test_the_fast_copy_changes_the_q5_0_matrices_only(tmp_path: Path, model_path
     assert GGML_TYPES["Q6_K"] in after.values() and GGML_TYPES["Q4_K"] in after.values()
 
 
-def test_install_makes_the_fast_copy_the_hub_loads_by_default(
+def test_install_makes_the_fast_copy_only_when_asked(
     tmp_path: Path, model_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`hub model install` on an installed default model makes its fast copy (once), and the
-    config's default weights load it."""
+    """`hub model install` leaves the installed file as the hub loads it by default (the fast
+    copy is less exact on unseen phrasings); `--weights fast` makes the copy (once), which
+    model.weights: fast loads."""
     from click.testing import CliRunner
 
     from hub.cli import HubGroup
@@ -122,11 +123,16 @@ def test_install_makes_the_fast_copy_the_hub_loads_by_default(
     monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path))
     hub = HubGroup("hub")
     hub.add_command(model)
-    result = CliRunner().invoke(hub, ["model", "install"], catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
     copy = fast_copy_path(installed, "fast")
+    plain = CliRunner().invoke(hub, ["model", "install"], catch_exceptions=False)
+    assert plain.exit_code == 0, plain.stderr
+    assert "making" not in plain.stderr and not copy.exists()
+    assert ModelConfig().weights == "original"
+    assert resolve_model_path(None, tmp_path, weights=ModelConfig().weights) == installed
+    args = ["model", "install", "--weights", "fast"]
+    result = CliRunner().invoke(hub, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
     assert "making a fast copy" in result.stderr and read_sidecar(copy) is not None
-    assert ModelConfig().weights == "fast"
-    assert resolve_model_path(None, tmp_path, weights=ModelConfig().weights) == copy
-    again = CliRunner().invoke(hub, ["model", "install"], catch_exceptions=False)
+    assert resolve_model_path(None, tmp_path, weights="fast") == copy
+    again = CliRunner().invoke(hub, args, catch_exceptions=False)
     assert again.exit_code == 0 and "making" not in again.stderr
