@@ -5,7 +5,8 @@ The default model's file (Qwen2.5-Coder-0.5B, "Q4_K_M") holds most of its matric
 896-wide rows of a 0.5B model do not fit the 256-value blocks of the K-quants. llama.cpp runs
 Q5_0 with its generic kernels, but repacks Q4_0 and IQ4_NL matrices when it loads them into the
 interleaved layouts of its AVX2 and ARM NEON kernels. The "fast" copy, which ``hub model
-install`` makes and ``model.weights: fast`` (the default) loads, has the Q5_0 matrices in Q4_0
+install --weights fast`` makes and ``model.weights: fast`` loads (not the default: it is less
+exact on phrasings no template covers), has the Q5_0 matrices in Q4_0
 and every other matrix copied as it is: about 0.8 times the time per answer. The "q4_0" and
 "iq4_nl" copies have every matrix in those weights: a little faster, less exact
 (docs/benchmarks.md#the-model-tier has the A/B and the dev set figures).
