@@ -30,13 +30,17 @@ _PLAYING = "pause resume unpause skip next previous movie playback episode"
 # track, "skip back" never the next one. A line whose action a word of the request speaks
 # against is doubted (asked about, never acted on).
 CONTRADICTED_BY = {
-    "media_player.media_next_track": "previous back last before rewind continue again resume",
-    "media_player.media_previous_track": "next forward ahead continue resume",
+    "media_player.media_next_track": "previous back last before rewind continue again resume "
+    "pause stop off",
+    "media_player.media_previous_track": "next forward ahead continue resume pause stop off",
     "media_player.media_play": "next previous pause",
     "media_player.media_pause": "resume unpause continue next previous",
-    "media_player.volume_up": "down quieter lower softer decrease reduce",
-    "media_player.volume_down": "up louder raise increase",
+    # and a track, a song or a movie is no volume ("Wiederhole den letzten Titel": the last
+    # track again, never the TV quieter)
+    "media_player.volume_up": f"down quieter lower softer decrease reduce {_PLAYING} song track",
+    "media_player.volume_down": f"up louder raise increase {_PLAYING} song track",
     "vacuum.start": "return base dock",
+    "vacuum.stop": "return base dock",  # "que vuelva a la base": sent home, not stopped
     "lock.lock": "unlock unlocked unbolt unlatch open",
     "lock.unlock": "lock bolt latch secure",
     "cover.open_cover": "close shut lower",
@@ -61,8 +65,9 @@ _CLEANING = frozenset({"pause", "resume", "unpause"})  # a robot vacuum pauses a
 # A device switched on is contradicted by "off" ("schalte den Ventilator ab": "turn off"),
 # unless "on" is said too ("the light on and the fan off"); a script or scene is "kicked off"
 _STARTED = frozenset({"script", "scene", "automation"})
-# what says the next track ("play the next song", "skip this one")
+# what says the next track ("play the next song", "skip this one"), and the one before
 _NEXT = frozenset({"next", "skip", "forward", "ahead"})
+_PREVIOUS = frozenset({"previous", "back", "last", "before", "rewind", "again", "replay"})
 # "a bit", "a little": part of the way, never all of it
 _PARTLY = frozenset({"bit", "little", "slightly", "somewhat", "tad"})
 _ALL_THE_WAY = frozenset({"cover.open_cover", "cover.close_cover", "light.turn_off"})
@@ -117,6 +122,8 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
             against |= words & _PARTLY  # "close the curtains a bit" is not closing them
         if command.action == "media_player.media_next_track" and not words & _NEXT:
             against |= words & {"play"}  # "play music" is not the next track
+        if command.action == "media_player.media_previous_track" and not words & _PREVIOUS:
+            against |= words & {"play"}  # nor "play on the porch" the previous one
         for entity_id in command.entity_ids if against else ():
             against -= words_of_names(registry.device(entity_id))
         if against:
@@ -130,8 +137,8 @@ _COLOURS = frozenset("red green blue yellow orange purple pink white cyan magent
 def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     """Whether the commands leave out a setting the request says: a level ("à 50%",
     "to 20 degrees") that none of them sets (a step is no level: "monte la lampe à 50%"
-    answered "brighten by 20%"), or a colour ("en rouge": red) when a light is switched on
-    with nothing set ("allume la lampe de chevet en rouge" answered with the lamp on). A
+    answered "brighten by 20%"), or a colour ("en rouge": red) when a light is switched on or
+    off with nothing set ("allume la lampe de chevet en rouge" answered with the lamp on). A
     request of more than one action is not checked: the level may be another line's."""
     commands = list(commands)
     if not commands or _COMPOUND.search(text):
@@ -139,8 +146,8 @@ def ignores(commands: Iterable[Command], text: str, registry: Registry) -> bool:
     levels = any("step" not in key for command in commands for key in command.data)
     if (_PERCENTAGE.search(text) or _DEGREES.search(text) or _PART.search(text)) and not levels:
         return True  # "auf die Hälfte" (half) answered with the shutter closed
-    if any(c.data or c.action != "light.turn_on" for c in commands):
-        return False
+    if any(c.data or c.action not in ("light.turn_on", "light.turn_off") for c in commands):
+        return False  # a light switched off ("Maak de lamp blauw": make it blue) sets no colour
     names = {w for c in commands for e in c.entity_ids for w in words_of_names(registry.device(e))}
     names |= {w for a in registry.areas for n in a.names for w in normalize_name(n).split()}
     return bool((set(normalize_name(text).split()) & _COLOURS) - names)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hub.llm.glossary import gloss
 from hub.messages import Command
 from hub.registry import Area, Device, Registry
 from hub.tiers.said import (
@@ -200,13 +201,20 @@ def test_the_colour_of_a_place_or_of_another_action_is_not_left_out() -> None:
     )
 
 
-def test_play_is_not_the_next_track_unless_next_is_said() -> None:
+def test_play_is_not_another_track_unless_next_or_previous_is_said() -> None:
     registry = Registry(areas=[], devices=[Device("media_player.s", "Speaker")])
     skip = [Command("media_player.media_next_track", ("media_player.s",))]
     assert contradicts(skip, "play music", registry)
     assert contradicts(skip, "play on the porch", registry)
     assert not contradicts(skip, "play the next song", registry)
     assert not contradicts(skip, "skip this one and play the next", registry)
+    back = [Command("media_player.media_previous_track", ("media_player.s",))]
+    assert contradicts(back, "play on the porch", registry)
+    assert not contradicts(back, "play the previous song", registry)
+    assert not contradicts(back, "play that one again", registry)
+    # "Spiele vorheriges Stück" and its gloss: every form of "vorherig" is "last"
+    assert gloss("Spiele vorheriges Stück am TV") == "play last stuck tv"
+    assert not contradicts(back, "Spiele vorheriges Stück am TV play last stuck tv", registry)
 
 
 def test_what_is_said_of_playing_is_not_switching(registry: Registry) -> None:
@@ -272,3 +280,51 @@ def test_half_said_and_no_level_set_is_left_out(registry: Registry) -> None:
 )
 def test_the_way_of_a_step_a_request_asks_for(text: str, way: str | None) -> None:
     assert step_direction(text) == way
+
+
+def test_a_track_or_a_movie_is_never_a_volume(registry: Registry) -> None:
+    player = registry.by_domain("media_player")[0].entity_id
+    down = [Command("media_player.volume_down", (player,))]
+    up = [Command("media_player.volume_up", (player,))]
+    # "Wiederhole den letzten Titel auf TV" and its gloss: the last track again
+    assert contradicts(
+        down, "Wiederhole den letzten Titel auf TV again previous track tv", registry
+    )
+    assert contradicts(up, "play the next song louder", registry)
+    assert not contradicts(down, "turn the tv down", registry)
+    assert not contradicts(up, "louder please", registry)
+
+
+def test_stopping_is_never_another_track_nor_a_vacuum_sent_home_stopped(
+    registry: Registry,
+) -> None:
+    player = registry.by_domain("media_player")[0].entity_id
+    skip = [Command("media_player.media_next_track", (player,))]
+    assert contradicts(skip, "Arrête le film sur la TV turn off movie sur tv", registry)
+    assert not contradicts(skip, "skip this song", registry)
+    vacuum = registry.by_domain("vacuum")[0].entity_id
+    stop = [Command("vacuum.stop", (vacuum,))]
+    assert contradicts(stop, "que aspiradora vuelva a la base vacuum vuelva a base", registry)
+    assert not contradicts(stop, "stop the vacuum", registry)
+
+
+def test_a_colour_said_is_never_a_light_switched_off() -> None:
+    registry = Registry(areas=[], devices=[Device("light.b", "Slaapkamerlampje")])
+    off = [Command("light.turn_off", ("light.b",))]
+    assert ignores(off, "Maak slaapkamerlampje blauw turn bedroom light blue", registry)
+    assert not ignores(off, "slaapkamerlampje uit", registry)
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        # "in de keuken" is where, not the "in" of "schakel ... in" (switch on)
+        ("Schakel in de keuken de verlichting uit", "switch in kitchen light off"),
+        ("schakel de lamp in", "switch light on"),
+        # "echar el cerrojo" is to bolt the door, never to unlock it
+        ("echar el cerrojo en la puerta principal", "lock in front door"),
+        ("quita el cerrojo", "unlock"),
+    ],
+)
+def test_idioms_of_switching_and_locking_are_glossed_as_a_whole(text: str, english: str) -> None:
+    assert gloss(text) == english
