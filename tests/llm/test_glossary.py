@@ -54,6 +54,12 @@ def test_every_language_ships_and_loads() -> None:
         ("doe de woonkamerlamp uit", "turn living room light off"),
         ("zet de thermostaat op eenentwintig graden", "turn thermostat to 21 degrees"),
         ("fecha as persianas da sala", "close blinds living room"),
+        # idioms read as a whole: "in de keuken" is where, not the "in" of "schakel ... in"
+        # (switch on); "echar el cerrojo" is to bolt the door, never to unlock it
+        ("Schakel in de keuken de verlichting uit", "switch in kitchen light off"),
+        ("schakel de lamp in", "switch light on"),
+        ("echar el cerrojo en la puerta principal", "lock in front door"),
+        ("quita el cerrojo", "unlock"),
         # Accents may be missing
         ("eteins la lumiere du salon", "turn off light living room"),
     ],

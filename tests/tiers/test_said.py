@@ -313,18 +313,3 @@ def test_a_colour_said_is_never_a_light_switched_off() -> None:
     off = [Command("light.turn_off", ("light.b",))]
     assert ignores(off, "Maak slaapkamerlampje blauw turn bedroom light blue", registry)
     assert not ignores(off, "slaapkamerlampje uit", registry)
-
-
-@pytest.mark.parametrize(
-    ("text", "english"),
-    [
-        # "in de keuken" is where, not the "in" of "schakel ... in" (switch on)
-        ("Schakel in de keuken de verlichting uit", "switch in kitchen light off"),
-        ("schakel de lamp in", "switch light on"),
-        # "echar el cerrojo" is to bolt the door, never to unlock it
-        ("echar el cerrojo en la puerta principal", "lock in front door"),
-        ("quita el cerrojo", "unlock"),
-    ],
-)
-def test_idioms_of_switching_and_locking_are_glossed_as_a_whole(text: str, english: str) -> None:
-    assert gloss(text) == english
