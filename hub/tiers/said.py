@@ -26,6 +26,8 @@ _NOT_SWITCHED = "open close shut lock unlock water watering irrigate hoover vacu
 # what is said of what a player plays, never of switching a thing on or off: "skip this",
 # "arrête le film" (stop the movie), "remets la lecture en marche" (resume the playback)
 _PLAYING = "pause resume unpause skip next previous movie playback episode"
+# and what is said of what plays at all: a track, a song or a movie is no volume, no light
+_PLAYED = f"{_PLAYING} song track"
 # Words of a request that an action contradicts: "play the next song" is never the previous
 # track, "skip back" never the next one. A line whose action a word of the request speaks
 # against is doubted (asked about, never acted on).
@@ -37,8 +39,8 @@ CONTRADICTED_BY = {
     "media_player.media_pause": "resume unpause continue next previous",
     # and a track, a song or a movie is no volume ("Wiederhole den letzten Titel": the last
     # track again, never the TV quieter)
-    "media_player.volume_up": f"down quieter lower softer decrease reduce {_PLAYING} song track",
-    "media_player.volume_down": f"up louder raise increase {_PLAYING} song track",
+    "media_player.volume_up": f"down quieter lower softer decrease reduce {_PLAYED}",
+    "media_player.volume_down": f"up louder raise increase {_PLAYED}",
     "vacuum.start": "return base dock",
     "vacuum.stop": "return base dock",  # "que vuelva a la base": sent home, not stopped
     "lock.lock": "unlock unlocked unbolt unlatch open",
@@ -59,15 +61,20 @@ CONTRADICTED_BY = {
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
 # and what is said of playing speaks against every line of a device that plays nothing
 # ("saltar pista" answered with the lights, "nächsten Titel" with the robot vacuum)
-_PLAYING_WORDS = frozenset(_PLAYING.split()) | {"song", "track"}
+_PLAYING_WORDS = frozenset(_PLAYED.split())
 _PLAYS = frozenset({"media_player", "script", "scene", "automation"})
 _CLEANING = frozenset({"pause", "resume", "unpause"})  # a robot vacuum pauses and resumes too
 # A device switched on is contradicted by "off" ("schalte den Ventilator ab": "turn off"),
 # unless "on" is said too ("the light on and the fan off"); a script or scene is "kicked off"
 _STARTED = frozenset({"script", "scene", "automation"})
-# what says the next track ("play the next song", "skip this one"), and the one before
-_NEXT = frozenset({"next", "skip", "forward", "ahead"})
-_PREVIOUS = frozenset({"previous", "back", "last", "before", "rewind", "again", "replay"})
+# "play" is another track only with a word that says which: "play the next song", "skip this
+# one", "play that one again"; "play music" or "play on the porch" is neither
+_PLAY_NEEDS = {
+    "media_player.media_next_track": frozenset({"next", "skip", "forward", "ahead"}),
+    "media_player.media_previous_track": frozenset(
+        {"previous", "back", "last", "before", "rewind", "again", "replay"}
+    ),
+}
 # "a bit", "a little": part of the way, never all of it
 _PARTLY = frozenset({"bit", "little", "slightly", "somewhat", "tad"})
 _ALL_THE_WAY = frozenset({"cover.open_cover", "cover.close_cover", "light.turn_off"})
@@ -120,10 +127,9 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
             against |= words & {"off"}
         if command.action in _ALL_THE_WAY:
             against |= words & _PARTLY  # "close the curtains a bit" is not closing them
-        if command.action == "media_player.media_next_track" and not words & _NEXT:
-            against |= words & {"play"}  # "play music" is not the next track
-        if command.action == "media_player.media_previous_track" and not words & _PREVIOUS:
-            against |= words & {"play"}  # nor "play on the porch" the previous one
+        says_which = _PLAY_NEEDS.get(command.action)
+        if says_which is not None and not words & says_which:
+            against |= words & {"play"}
         for entity_id in command.entity_ids if against else ():
             against -= words_of_names(registry.device(entity_id))
         if against:
