@@ -51,6 +51,7 @@ from hub.llm.chat import ChatTemplate
 from hub.llm.context import Context
 from hub.llm.gate import SHARED, Gate
 from hub.llm.greedy import GrammarGreedy
+from hub.llm.leads import lead
 from hub.llm.prefix_cache import PrefixStates, shared_length
 from hub.llm.saved_prompt import StateFiles, model_identity
 from hub.llm.tokens import LlamaTokens
@@ -310,8 +311,9 @@ class LlamaBackend:
 
     def _hints(self, llm: Llama, text: str) -> Hints:
         """The request's tokens, lower case, as each word would start a line (in the
-        request's order, its area tag left out) and as the words come after a space: the trie
-        decoder guesses ahead through lines made of these."""
+        request's order, its area tag left out) and as the words come after a space, and the
+        words its line likely starts with (hub.llm.leads): the trie decoder guesses ahead
+        through lines made of these."""
         lower = text.lower()
 
         def tokens(text: str) -> list[int]:
@@ -320,7 +322,13 @@ class LlamaBackend:
         words = AREA_TAG.sub("", lower).split()
         article = tokens(" the")
         weak = frozenset(article) if len(article) == 1 else frozenset()
-        return Hints.of(*(tokens(word) for word in words), tokens(" " + lower), weak=weak)
+        first = lead(AREA_TAG.sub("", lower))
+        return Hints.of(
+            *(tokens(word) for word in words),
+            tokens(" " + lower),
+            weak=weak,
+            lead=tokens(first) if first else (),
+        )
 
     def _case_variants(self, llm: Llama) -> dict[int, Any]:
         """Token id -> the ids of every token with the same text in lower case (built once)."""

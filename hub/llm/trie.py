@@ -121,9 +121,17 @@ class Hints:
     # Tokens guessed only where no other token of the request fits: the model leaves out
     # the "the" that lines allow ("turn on the fan" -> "turn on fan") more often than not.
     weak: frozenset[int] = frozenset()
+    # The tokens a line likely starts with (hub.llm.leads: "turn off" for "lights out"),
+    # guessed first where a line starts and the trie has them.
+    lead: tuple[int, ...] = ()
 
     @classmethod
-    def of(cls, *sequences: Sequence[int], weak: frozenset[int] = frozenset()) -> Hints:
+    def of(
+        cls,
+        *sequences: Sequence[int],
+        weak: frozenset[int] = frozenset(),
+        lead: Sequence[int] = (),
+    ) -> Hints:
         """Hints from one or more tokenizations of the request (the earlier in the request a
         token is first seen, the more it is preferred where a line starts)."""
         after: dict[tuple[int, ...], set[int]] = {}
@@ -136,7 +144,9 @@ class Hints:
         for seq in sequences:
             for token in seq:
                 order.setdefault(token, len(order))
-        return cls(frozenset(order), {a: frozenset(b) for a, b in after.items()}, order, weak)
+        return cls(
+            frozenset(order), {a: frozenset(b) for a, b in after.items()}, order, weak, tuple(lead)
+        )
 
     def next(self, options: Sequence[int], context: Sequence[int]) -> list[int]:
         """The one option that follows ``context`` in the request (its last two tokens, else
@@ -309,13 +319,17 @@ def _alive(
 
 
 def _guess(node: TrieNode, hints: Hints, context: Sequence[int], limit: int = 24) -> list[int]:
-    """The rest of a line through ``node``: forced runs, and at each choice the one token the
-    request contains (of several, the one that follows ``context``, the line so far, in the
-    request; at the start of a line, the one the request says first); where a line may end,
-    only the token that follows in the request. Stops at free text or where the request does
-    not tell."""
+    """The rest of a line through ``node``: where a line starts, the hints' lead if the trie
+    has it; then forced runs, and at each choice the one token the request contains (of
+    several, the one that follows ``context``, the line so far, in the request; at the start
+    of a line with no lead, the one the request says first); where a line may end, only the
+    token that follows in the request. Stops at free text or where the request does not tell."""
     tokens: list[int] = []
-    context = list(context)
+    if not context:  # a line starts: its likely first words, where the trie has them
+        tokens = _walk(node, hints.lead)
+        for token in tokens:
+            node = node.children[token]
+    context = [*context, *tokens]
     while len(tokens) < limit and not node.free and node.children:
         if node.end:  # the line may end here: go on only as the request does ("10" "0")
             wanted = hints.next(list(node.children), context)
@@ -335,6 +349,16 @@ def _guess(node: TrieNode, hints: Hints, context: Sequence[int], limit: int = 24
         context.append(wanted[0])
         node = node.children[wanted[0]]
     return tokens
+
+
+def _walk(node: TrieNode, tokens: Sequence[int]) -> list[int]:
+    """``tokens`` if the trie goes on from ``node`` through all of them, else none."""
+    for token in tokens:
+        child = node.children.get(token)
+        if child is None:
+            return []
+        node = child
+    return list(tokens)
 
 
 def _forced(node: TrieNode) -> bool:

@@ -231,6 +231,44 @@ class PromptedModel(DraftingModel):
         self.wanted = PROMPT + self.wanted
 
 
+def _led(text: str, lead: str) -> Hints:
+    plain = _hints(text)
+    return Hints(plain.tokens, plain.after, plain.order, plain.weak, tuple(words(lead)))
+
+
+def test_a_line_is_guessed_from_its_lead_where_the_request_says_it_otherwise() -> None:
+    trie = TokenTrie.build(LINES, words)
+    model = PromptedModel("turn off kitchen lights")
+    hints = _led("kitchen lights out", "turn off")  # hub.llm.leads: "out" -> "turn off"
+    result = decode(model, trie, newline=NEWLINE, end=END, hints=hints, prompt=PROMPT)
+    assert _text(result.lines) == ["turn off kitchen lights"]
+    assert model.drafts == [len(PROMPT) + 4]  # one model call for the whole answer
+    assert model.batches == [] and model.rollbacks == 0
+    without = PromptedModel("turn off kitchen lights")
+    hints = _hints("kitchen lights out")
+    decode(without, trie, newline=NEWLINE, end=END, hints=hints, prompt=PROMPT)
+    assert len(without.drafts) + len(without.batches) > 1  # more model calls
+
+
+@pytest.mark.parametrize(
+    "wanted, lead",
+    [
+        ("turn off kitchen lights", "turn on"),  # a wrong lead
+        ("open garage door", "turn off"),
+        ("set bedroom lamp brightness to 40%", "dim"),  # a lead the trie does not have
+        ("turn on bedroom lights\nopen garage door", "turn on"),  # each line starts with it
+    ],
+)
+def test_a_lead_never_changes_the_answer(wanted: str, lead: str) -> None:
+    trie = TokenTrie.build(LINES, words)
+    plain = decode(WordModel(wanted), trie, newline=NEWLINE, end=END)
+    guessing = DraftingModel(wanted)
+    hints = _led("bedroom kitchen lights garage", lead)
+    guessed = decode(guessing, trie, newline=NEWLINE, end=END, hints=hints)
+    assert _text(guessed.lines) == _text(plain.lines) == wanted.split("\n")
+    assert guessed.confidence == plain.confidence
+
+
 def test_the_first_guess_goes_in_the_same_batch_as_the_prompt() -> None:
     trie = TokenTrie.build(LINES, words)
     model = PromptedModel("turn off kitchen lights")
