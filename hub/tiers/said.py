@@ -75,6 +75,9 @@ _PLAY_NEEDS = {
         {"previous", "back", "last", "before", "rewind", "again", "replay"}
     ),
 }
+# "again" with "on" is a set switched back on or a playback resumed ("remets la TV en marche":
+# "again tv on"), not the previous track, unless another word says which ("the last song again")
+_SAYS_PREVIOUS = _PLAY_NEEDS["media_player.media_previous_track"] - {"again"}
 # "a bit", "a little": part of the way, never all of it
 _PARTLY = frozenset({"bit", "little", "slightly", "somewhat", "tad"})
 _ALL_THE_WAY = frozenset({"cover.open_cover", "cover.close_cover", "light.turn_off"})
@@ -130,6 +133,9 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
         says_which = _PLAY_NEEDS.get(command.action)
         if says_which is not None and not words & says_which:
             against |= words & {"play"}
+        previous = command.action == "media_player.media_previous_track"
+        if previous and "on" in words and not words & _SAYS_PREVIOUS:
+            against |= words & {"again"}
         for entity_id in command.entity_ids if against else ():
             against -= words_of_names(registry.device(entity_id))
         if against:

@@ -212,6 +212,13 @@ def test_play_is_not_another_track_unless_next_or_previous_is_said() -> None:
     assert contradicts(back, "play on the porch", registry)
     assert not contradicts(back, "play the previous song", registry)
     assert not contradicts(back, "play that one again", registry)
+    # "again" with "on": switched back on or resumed, not the previous track
+    remets = "Remets le visionnage de l'épisode en marche sur la TV"
+    assert gloss(remets) == "again playback episode on sur tv"
+    assert contradicts(back, f"{remets} {gloss(remets)}", registry)
+    assert contradicts(back, "turn the speaker on again", registry)
+    assert not contradicts(back, "play the last song again on the speaker", registry)
+    assert not contradicts(back, "play that one again", registry)
     # "Spiele vorheriges Stück" and its gloss: every form of "vorherig" is "last"
     assert gloss("Spiele vorheriges Stück am TV") == "play last stuck tv"
     assert not contradicts(back, "Spiele vorheriges Stück am TV play last stuck tv", registry)
