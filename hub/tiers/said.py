@@ -28,6 +28,8 @@ _NOT_SWITCHED = "open close shut lock unlock water watering irrigate hoover vacu
 _PLAYING = "pause resume unpause skip next previous movie playback episode"
 # and what is said of what plays at all: a track, a song or a movie is no volume, no light
 _PLAYED = f"{_PLAYING} song track"
+# what asks for more light: never a light switched off or dimmed ("the study is too gloomy")
+_MORE_LIGHT = "gloomy murky brighter brighten"
 # Words of a request that an action contradicts: "play the next song" is never the previous
 # track, "skip back" never the next one. A line whose action a word of the request speaks
 # against is doubted (asked about, never acted on).
@@ -49,7 +51,9 @@ CONTRADICTED_BY = {
     "cover.close_cover": "open raise",
     # what lights, switches and speakers never do: "open up the garage", "water the garden"
     "light.turn_on": _NOT_SWITCHED,
-    "light.turn_off": _NOT_SWITCHED,
+    # nor is a light switched off what a request for more light asks ("it is rather gloomy
+    # where I read, sort that out": the "out" is not "off")
+    "light.turn_off": f"{_NOT_SWITCHED} {_MORE_LIGHT}",
     "switch.turn_on": "open close shut lock unlock",
     "switch.turn_off": "open close shut lock unlock",
     # and a louder radio is not a radio switched on ("lauter": "turn up volume")
@@ -59,6 +63,7 @@ CONTRADICTED_BY = {
     "continue",
 }  # fmt: skip
 _CONTRADICTED = {action: frozenset(words.split()) for action, words in CONTRADICTED_BY.items()}
+_MORE_LIGHT_WORDS = frozenset(_MORE_LIGHT.split())
 # and what is said of playing speaks against every line of a device that plays nothing
 # ("saltar pista" answered with the lights, "nächsten Titel" with the robot vacuum)
 _PLAYING_WORDS = frozenset(_PLAYED.split())
@@ -128,6 +133,9 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
         switched_on = command.action.endswith(".turn_on") and command.domain not in _STARTED
         if switched_on and "on" not in words and not _COMPOUND.search(text):
             against |= words & {"off"}
+        step = command.data.get("brightness_step_pct")
+        if isinstance(step, int | float) and step < 0:
+            against |= words & _MORE_LIGHT_WORDS
         if command.action in _ALL_THE_WAY:
             against |= words & _PARTLY  # "close the curtains a bit" is not closing them
         says_which = _PLAY_NEEDS.get(command.action)

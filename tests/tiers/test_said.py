@@ -320,3 +320,17 @@ def test_a_colour_said_is_never_a_light_switched_off() -> None:
     off = [Command("light.turn_off", ("light.b",))]
     assert ignores(off, "Maak slaapkamerlampje blauw turn bedroom light blue", registry)
     assert not ignores(off, "slaapkamerlampje uit", registry)
+
+
+def test_more_light_asked_for_is_never_a_light_switched_off() -> None:
+    registry = Registry(areas=[], devices=[Device("light.r", "Reading Lamp")])
+    off = [Command("light.turn_off", ("light.r",))]
+    assert contradicts(off, "it is rather gloomy where I do my reading, sort that out", registry)
+    assert contradicts(off, "a touch brighter by the reading lamp", registry)
+    assert not contradicts(off, "reading lamp out", registry)
+    assert not contradicts(off, "make it dark in here, lights out", registry)
+    dimmed = [Command("light.turn_on", ("light.r",), {"brightness_step_pct": -20})]
+    assert contradicts(dimmed, "the study is far too gloomy", registry)
+    assert not contradicts(dimmed, "the reading lamp is too bright", registry)
+    brighter = [Command("light.turn_on", ("light.r",), {"brightness_step_pct": 20})]
+    assert not contradicts(brighter, "the study is far too gloomy", registry)
