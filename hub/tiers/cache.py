@@ -1,18 +1,24 @@
 """The cache tier: what was already decided or answered, without the model.
 
 It runs first. A decision the language model made for the same text, area and home returns
-the same commands (validated again by the pipeline, like any tier's). An answer to the same
+the same commands (validated again by the pipeline, like any tier's), unless what the request
+says now speaks against them (``hub.tiers.said``): a decision cached by an older hub, before a
+check that refuses it, is not replayed but asked of the model again. An answer to the same
 question in the same language returns until it expires. Requests that carry their own device
 states are never served from the cache: their meaning may depend on those states.
 """
 
 from __future__ import annotations
 
-from hub.messages import Request
+from collections.abc import Sequence
+
+from hub.llm import glossary
+from hub.messages import Command, Request
 from hub.registry import Registry
 from hub.store import AnswerCache, DecisionCache
 from hub.text.detect import detect_language
 from hub.tiers.base import TierResult
+from hub.tiers.said import contradicts, ignores
 
 
 class CacheTier:
@@ -33,7 +39,7 @@ class CacheTier:
             return None
         if self.decisions is not None:
             decision = self.decisions.get(request.text, request.area, registry.version)
-            if decision is not None:
+            if decision is not None and not refused_now(decision.commands, request.text, registry):
                 return TierResult(
                     commands=decision.commands,
                     reply=decision.reply,
@@ -50,3 +56,11 @@ class CacheTier:
                     detail=f"{answer.origin} answer",
                 )
         return None
+
+
+def refused_now(commands: Sequence[Command], text: str, registry: Registry) -> bool:
+    """Whether the checks of what a request says refuse ``commands`` today ("it is rather
+    gloomy, sort that out" cached with the lamp switched off)."""
+    english = glossary.gloss(text)
+    words = f"{text} {english}" if english else text
+    return contradicts(commands, words, registry) or ignores(commands, words, registry)

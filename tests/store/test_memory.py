@@ -267,3 +267,23 @@ def test_the_log_is_pruned_again_every_hour_while_the_hub_runs(
     pipeline.ask(Request("what a nice evening"))
     assert texts() == ["what a nice day", "what a nice evening"]
     memory.close()
+
+
+def test_a_cached_decision_the_checks_now_refuse_is_not_replayed(
+    registry: Registry, memory: Memory
+) -> None:
+    from hub.messages import Command
+
+    fake = FakeLines()
+    pipeline = pipeline_with(fake, registry, memory)
+    text = "it is rather gloomy where I do my reading, sort that out"
+    # as an older hub cached it, before a request for more light spoke against a light off
+    off = Command("light.turn_off", ("light.living_room_lamp",))
+    memory.decisions.put(text, None, registry.version, [off], "Turning off Reading Lamp.", "en")
+    fake.enqueue("turn on reading lamp")
+    reply = pipeline.ask(Request(text))
+    assert reply.tier == "llm"  # asked again, not replayed
+    assert [c.action for c in reply.commands] == ["light.turn_on"]
+    kept = "hallway light off please"  # a decision nothing speaks against is served
+    memory.decisions.put(kept, None, registry.version, [off], "Turning off Reading Lamp.", "en")
+    assert pipeline.ask(Request(kept)).tier == "cache"
