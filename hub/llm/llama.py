@@ -319,10 +319,11 @@ class LlamaBackend:
         def tokens(text: str) -> list[int]:
             return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-        words = AREA_TAG.sub("", lower).split()
+        untagged = AREA_TAG.sub("", lower)
+        words = untagged.split()
         article = tokens(" the")
         weak = frozenset(article) if len(article) == 1 else frozenset()
-        first = lead(AREA_TAG.sub("", lower))
+        first = lead(untagged)
         return Hints.of(
             *(tokens(word) for word in words),
             tokens(" " + lower),

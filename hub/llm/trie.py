@@ -326,9 +326,7 @@ def _guess(node: TrieNode, hints: Hints, context: Sequence[int], limit: int = 24
     token that follows in the request. Stops at free text or where the request does not tell."""
     tokens: list[int] = []
     if not context:  # a line starts: its likely first words, where the trie has them
-        tokens = _walk(node, hints.lead)
-        for token in tokens:
-            node = node.children[token]
+        tokens, node = _walk(node, hints.lead)
     context = [*context, *tokens]
     while len(tokens) < limit and not node.free and node.children:
         if node.end:  # the line may end here: go on only as the request does ("10" "0")
@@ -351,14 +349,16 @@ def _guess(node: TrieNode, hints: Hints, context: Sequence[int], limit: int = 24
     return tokens
 
 
-def _walk(node: TrieNode, tokens: Sequence[int]) -> list[int]:
-    """``tokens`` if the trie goes on from ``node`` through all of them, else none."""
+def _walk(start: TrieNode, tokens: Sequence[int]) -> tuple[list[int], TrieNode]:
+    """``tokens`` and the node they lead to, if the trie goes on from ``start`` through all
+    of them; else none, and ``start``."""
+    node = start
     for token in tokens:
         child = node.children.get(token)
         if child is None:
-            return []
+            return [], start
         node = child
-    return list(tokens)
+    return list(tokens), node
 
 
 def _forced(node: TrieNode) -> bool:
