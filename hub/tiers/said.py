@@ -80,9 +80,6 @@ _PLAY_NEEDS = {
         {"previous", "back", "last", "before", "rewind", "again", "replay"}
     ),
 }
-# "again" with "on" is a set switched back on or a playback resumed ("remets la TV en marche":
-# "again tv on"), not the previous track, unless another word says which ("the last song again")
-_SAYS_PREVIOUS = _PLAY_NEEDS["media_player.media_previous_track"] - {"again"}
 # "a bit", "a little": part of the way, never all of it
 _PARTLY = frozenset({"bit", "little", "slightly", "somewhat", "tad"})
 _ALL_THE_WAY = frozenset({"cover.open_cover", "cover.close_cover", "light.turn_off"})
@@ -139,11 +136,13 @@ def contradicts(commands: Iterable[Command], text: str, registry: Registry) -> b
         if command.action in _ALL_THE_WAY:
             against |= words & _PARTLY  # "close the curtains a bit" is not closing them
         says_which = _PLAY_NEEDS.get(command.action)
-        if says_which is not None and not words & says_which:
-            against |= words & {"play"}
-        previous = command.action == "media_player.media_previous_track"
-        if previous and "on" in words and not words & _SAYS_PREVIOUS:
-            against |= words & {"again"}
+        if says_which is not None:
+            if not words & says_which:
+                against |= words & {"play"}
+            # "again" with "on" is a set switched back on or a playback resumed ("remets la TV
+            # en marche": "again tv on"), not another track, unless another word says which
+            if "on" in words and not words & (says_which - {"again"}):
+                against |= words & {"again"}
         for entity_id in command.entity_ids if against else ():
             against -= words_of_names(registry.device(entity_id))
         if against:
