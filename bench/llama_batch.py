@@ -30,22 +30,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=8, help="evaluations per batch size")
     args = parser.parse_args()
 
-    import llama_cpp
-
+    from hub.llm.llama import load_llama
     from hub.modelstore.catalog import default_model_path
 
     path = args.model or default_model_path()
     print(f"model {path.name}, prompt of {args.prefix} tokens, median of {args.repeat}")
     print("threads  " + "  ".join(f"{n:>3} tok" for n in SIZES) + "   (ms)")
     for threads in args.threads:
-        llm = llama_cpp.Llama(
-            model_path=str(path),
-            n_ctx=args.prefix + 64,
-            n_threads=threads,
-            n_threads_batch=threads,
-            n_batch=512,
-            verbose=False,
-        )
+        llm = load_llama(path, n_ctx=args.prefix + 64, n_threads=threads, n_batch=512)
         text = "You control a smart home. Turn on the kitchen lights. " * (args.prefix // 8)
         tokens = llm.tokenize(text.encode())[: args.prefix]
         llm.eval(tokens)
